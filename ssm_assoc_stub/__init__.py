@@ -1,0 +1,36 @@
+"""Emulate AWS Systems Manager State Manager associations in-process for boto3 tests.
+
+Importing the package is cheap: botocore, boto3 and the emulated service load
+when a stub first starts, and ``Call`` (an attrs record) when first looked up.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ._stub import AssociationStub, StubStateError, UnsupportedOperationError, current_stub
+
+if TYPE_CHECKING:
+    from ._calls import Call
+
+__all__ = [
+    "AssociationStub",
+    "Call",
+    "StubStateError",
+    "UnsupportedOperationError",
+    "__version__",
+    "current_stub",
+]
+
+__version__ = "0.1.0"
+
+# Names re-exported lazily (PEP 562), so that importing the package stays cheap.
+_LAZY = {"Call": "._calls"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

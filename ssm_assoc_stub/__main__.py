@@ -1,0 +1,31 @@
+"""``python -m ssm_assoc_stub``: the demo and the rate-control simulator."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m ssm_assoc_stub",
+        description="In-process emulation of SSM State Manager associations.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser(
+        "demo", help="drive real boto3 calls through the stub and print what happened"
+    )
+    from ._simulate import build_parser, main_simulate
+
+    build_parser(commands)
+    args = parser.parse_args(argv)
+    if args.command == "demo":
+        from ._demo import run_demo
+
+        return run_demo(sys.stdout)
+    return main_simulate(args, sys.stdout)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""The record of one call the stub answered (pure core).
+
+``AssociationStub.calls`` is a tuple of ``Call`` records in call order.  A record
+holds deep copies made read-only: dicts and lists in ``params`` and ``response``
+are ``dict``/``list`` subclasses that refuse to change, so they still compare
+equal to the plain literals a test writes and print like them in pytest's diffs.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, NamedTuple, NoReturn
+
+import attrs
+
+__all__ = ["Call", "CallError", "freeze"]
+
+_IMMUTABLE = (str, bytes, int, float, bool, type(None), datetime, date, Decimal)
+
+
+def _read_only(self: object, *args: object, **kwargs: object) -> NoReturn:
+    raise TypeError(f"{type(self).__name__} in a Call record is read-only; copy it to change it")
+
+
+class FrozenDict(dict[str, Any]):
+    """A ``dict`` that refuses every change (the values are frozen too)."""
+
+    __slots__ = ()
+    __setitem__ = __delitem__ = __ior__ = _read_only
+    clear = pop = popitem = setdefault = update = _read_only
+
+    def __copy__(self) -> FrozenDict:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, object]) -> FrozenDict:
+        return self
+
+    def __reduce__(self) -> tuple[type[FrozenDict], tuple[dict[str, Any]]]:
+        return (type(self), (dict(self),))
+
+
+class FrozenList(list[Any]):
+    """A ``list`` that refuses every change (the items are frozen too)."""
+
+    __slots__ = ()
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _read_only
+    append = clear = extend = insert = pop = remove = reverse = sort = _read_only
+
+    def __copy__(self) -> FrozenList:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, object]) -> FrozenList:
+        return self
+
+    def __reduce__(self) -> tuple[type[FrozenList], tuple[list[Any]]]:
+        return (type(self), (list(self),))
+
+
+def freeze(value: Any) -> Any:
+    """A read-only deep copy of an API value (dicts, lists, scalars)."""
+    if isinstance(value, _IMMUTABLE):
+        return value
+    if isinstance(value, Mapping):
+        return FrozenDict({key: freeze(item) for key, item in value.items()})
+    if isinstance(value, (list, tuple)):
+        return FrozenList(freeze(item) for item in value)
+    return copy.deepcopy(value)
+
+
+class CallError(NamedTuple):
+    """The error a call failed with: ``(code, message)``."""
+
+    code: str
+    message: str
+
+
+@attrs.frozen(kw_only=True)
+class Call:
+    """One SSM call the stub answered.
+
+    ``params`` are the API parameters as the caller passed them; ``response`` is
+    the parsed success response (``None`` if the call failed) and ``error`` the
+    ``(code, message)`` it failed with (``None`` if it succeeded).  Injected
+    errors and server-side validation failures are recorded too.
+    """
+
+    operation: str
+    params: Mapping[str, Any]
+    region: str
+    response: Mapping[str, Any] | None = None
+    error: CallError | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the call succeeded."""
+        return self.error is None

@@ -1,0 +1,184 @@
+"""Managed nodes, target resolution and the outcomes nodes report (pure core)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from ._model import Target
+
+__all__ = [
+    "OUTCOME_STATUSES",
+    "Fleet",
+    "Instance",
+    "OutcomeFunction",
+    "is_instance_ids_key",
+]
+
+OUTCOME_STATUSES = ("Success", "Failed", "TimedOut")
+DEFAULT_DURATION = 1.0
+PLATFORMS = ("Linux", "Windows", "MacOS")
+
+# fn(association description dict, instance id) -> status | (status, duration)
+OutcomeFunction = Callable[[Mapping[str, Any], str], str | tuple[str, float]]
+
+
+def is_instance_ids_key(key: str) -> bool:
+    """``InstanceIds`` matched case-insensitively (D-TGT-1)."""
+    return key.lower() == "instanceids"
+
+
+@attrs.frozen
+class Instance:
+    instance_id: str
+    tags: Mapping[str, str]
+    platform: str
+    order: int
+
+
+@attrs.frozen
+class _Outcome:
+    status: str | None
+    duration: float | None
+    function: OutcomeFunction | None = None
+
+
+def _check_outcome(status: str, duration: float | None) -> None:
+    if status not in OUTCOME_STATUSES:
+        raise ValueError(
+            f"outcome status must be one of {', '.join(OUTCOME_STATUSES)}, got {status!r}"
+        )
+    if duration is not None and (
+        isinstance(duration, bool) or not isinstance(duration, (int, float)) or duration < 0
+    ):
+        raise ValueError(f"duration must be a number of seconds >= 0, got {duration!r}")
+
+
+class Fleet:
+    """The managed nodes one stub knows, in registration order."""
+
+    def __init__(self, *, strict: bool) -> None:
+        self.strict = strict
+        self._instances: dict[str, Instance] = {}
+        self._counter = 0
+        self._outcomes: dict[str, _Outcome] = {}
+
+    # -- nodes ---------------------------------------------------------------
+    def add(
+        self, instance_id: str, *, tags: Mapping[str, str] | None = None, platform: str = "Linux"
+    ) -> Instance:
+        if not isinstance(instance_id, str) or not instance_id:
+            raise ValueError(f"instance_id must be a non-empty string, got {instance_id!r}")
+        if platform not in PLATFORMS:
+            raise ValueError(f"platform must be one of {', '.join(PLATFORMS)}, got {platform!r}")
+        tag_map = dict(tags or {})
+        for key, value in tag_map.items():
+            if not isinstance(key, str) or not isinstance(value, str):
+                raise ValueError(f"tags must map strings to strings, got {key!r}: {value!r}")
+        existing = self._instances.get(instance_id)
+        order = existing.order if existing is not None else self._next_order()
+        instance = Instance(instance_id, tag_map, platform, order)
+        self._instances[instance_id] = instance
+        return instance
+
+    def remove(self, instance_id: str) -> None:
+        if instance_id not in self._instances:
+            raise KeyError(
+                f"no managed node {instance_id!r}; known nodes: {sorted(self._instances) or 'none'}"
+            )
+        del self._instances[instance_id]
+
+    def get(self, instance_id: str) -> Instance | None:
+        return self._instances.get(instance_id)
+
+    def known(self, instance_id: str) -> bool:
+        return instance_id in self._instances
+
+    def ensure(self, instance_id: str) -> Instance | None:
+        """The node, added on the fly as an online Linux node unless strict."""
+        instance = self._instances.get(instance_id)
+        if instance is None and not self.strict:
+            instance = self.add(instance_id)
+        return instance
+
+    def _next_order(self) -> int:
+        self._counter += 1
+        return self._counter
+
+    def __iter__(self) -> Iterable[Instance]:  # pragma: no cover - convenience
+        return iter(self._instances.values())
+
+    # -- targets -------------------------------------------------------------
+    def resolve(self, targets: Sequence[Target] | None, instance_id: str | None) -> list[str]:
+        """The node ids an association reaches now, in dispatch order (D-RC-10).
+
+        Several ``Targets`` entries must all match (AND).  ``InstanceIds``
+        values keep the order given; other keys match nodes in registration
+        order.  Unknown ids are added on the fly unless the fleet is strict.
+        """
+        if instance_id is not None:
+            return [instance_id] if self.ensure(instance_id) is not None else []
+        if not targets:
+            return []
+        ordered: list[str] | None = None
+        filters: list[Target] = []
+        for target in targets:
+            if is_instance_ids_key(target.key) and "*" not in target.values:
+                ids = [v for v in target.values if self.ensure(v) is not None]
+                ordered = ids if ordered is None else [i for i in ordered if i in set(ids)]
+            else:
+                filters.append(target)
+        if ordered is None:
+            candidates = sorted(self._instances.values(), key=lambda i: i.order)
+        else:
+            candidates = [self._instances[i] for i in dict.fromkeys(ordered)]
+        return [c.instance_id for c in candidates if all(_matches(c, t) for t in filters)]
+
+    # -- outcomes ------------------------------------------------------------
+    def set_outcome(
+        self,
+        target: str,
+        status: str | OutcomeFunction,
+        duration: float | None,
+    ) -> None:
+        if not isinstance(target, str) or not target:
+            raise ValueError(f"target must be an instance id or '*', got {target!r}")
+        if callable(status):
+            self._outcomes[target] = _Outcome(None, duration, status)
+            return
+        _check_outcome(status, duration)
+        self._outcomes[target] = _Outcome(status, duration)
+
+    def outcome(
+        self, instance_id: str, describe: Callable[[], Mapping[str, Any]]
+    ) -> tuple[str, float]:
+        """What ``instance_id`` reports; a per-node setting wins over ``*`` (D-RC-11)."""
+        chosen = self._outcomes.get(instance_id) or self._outcomes.get("*")
+        if chosen is None:
+            return "Success", DEFAULT_DURATION
+        duration = chosen.duration if chosen.duration is not None else DEFAULT_DURATION
+        if chosen.function is None:
+            assert chosen.status is not None
+            return chosen.status, duration
+        result = chosen.function(describe(), instance_id)
+        if isinstance(result, tuple):
+            status, duration = result
+        else:
+            status = result
+        _check_outcome(status, duration)
+        return status, float(duration)
+
+
+def _matches(instance: Instance, target: Target) -> bool:
+    key = target.key
+    if is_instance_ids_key(key):  # only "*" reaches here
+        return True
+    if key.startswith("tag:"):
+        value = instance.tags.get(key[4:])
+        return value is not None and value in target.values
+    if key == "tag-key":
+        return any(k in instance.tags for k in target.values)
+    # Resource groups and the Automation placeholder reach no managed node.
+    return False

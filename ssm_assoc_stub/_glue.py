@@ -1,0 +1,306 @@
+"""botocore glue: the only module that imports botocore.
+
+A stub binds an SSM client through the client's public event system only:
+
+* ``before-parameter-build.ssm`` (unique id ``ssm_assoc_stub.capture``) stores a
+  read-only deep copy of the API parameters in the request context under
+  ``ssm_assoc_stub.params``, for ``stub.calls``;
+* ``before-call.ssm`` (unique id ``ssm_assoc_stub.answer``) answers the call
+  with ``(AWSResponse, parsed)``, as botocore's ``Stubber`` does, so nothing
+  is signed or sent.
+
+Each client carries one pair of handlers however many stubs bind it; they answer
+for the stub that bound the client last (a per-client stack), and are removed
+when the last stub unbinds it.  While any stub is active,
+``botocore.session.Session.create_client`` is wrapped so every new SSM client
+is handed to the stub layer for binding.
+
+Responses are produced the way botocore sees a real one: the backend's answer is
+encoded as the JSON body AWS would send (timestamps as epoch seconds) and run
+through botocore's own ``json`` response parser with the operation's output shape
+(for errors: the error body, plus the modelled members of the error shape, as
+botocore's endpoint adds them).  Timestamps, ``ResponseMetadata`` and the
+modelled exception classes therefore come out exactly as for a real response.
+The ``date`` header is the stub's simulated time, like every date in the body.
+
+Order of checks for an answered call: an injected error, then the server-side
+constraints (``ValidationException``), then the backend.  One backend lock is
+held across all three and the recording, so ``stub.calls`` is in state order
+even when several threads share a client.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import functools
+import json
+import threading
+import uuid
+from collections import deque
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import botocore.session
+from botocore.awsrequest import AWSResponse
+from botocore.parsers import create_parser
+
+from ._calls import Call, CallError, freeze
+from ._constraints import check_constraints
+from ._errors import ServiceError, ValidationException, error_for_code, validation_message
+from ._stub import UnsupportedOperationError
+
+if TYPE_CHECKING:
+    from botocore.model import OperationModel
+
+    from ._backend import Backend
+
+__all__ = [
+    "ANSWER_ID",
+    "CAPTURE_ID",
+    "PARAMS_KEY",
+    "StubState",
+    "bind",
+    "error_response",
+    "patch_create_client",
+    "success_response",
+    "unbind",
+    "unpatch_create_client",
+]
+
+PREFIX = "ssm_assoc_stub"
+PARAMS_KEY = f"{PREFIX}.params"
+CAPTURE_ID = f"{PREFIX}.capture"
+ANSWER_ID = f"{PREFIX}.answer"
+_CAPTURE_EVENT = "before-parameter-build.ssm"
+_ANSWER_EVENT = "before-call.ssm"
+_CONTENT_TYPE = "application/x-amz-json-1.1"
+
+Answer = tuple[AWSResponse, dict[str, Any]]
+
+
+@attrs.define(eq=False)
+class StubState:
+    """One run of a stub (``start`` to ``stop``), as the handlers see it."""
+
+    backend: Backend
+    passthrough: bool
+    calls: list[Call] = attrs.Factory(list)
+    clients: list[Any] = attrs.Factory(list)  # bound by this run, unbound on stop
+    _injected: dict[str, deque[tuple[str, str]]] = attrs.Factory(dict)
+
+    def inject(self, operation: str, code: str, message: str, count: int) -> None:
+        with self.backend.lock:
+            self._injected.setdefault(operation, deque()).extend([(code, message)] * count)
+
+    def take_injected(self, operation: str) -> ServiceError | None:
+        with self.backend.lock:
+            queue = self._injected.get(operation)
+            if not queue:
+                return None
+            code, message = queue.popleft()
+            return error_for_code(code)(message)
+
+
+# -- binding -------------------------------------------------------------------
+# client -> the states bound to it, the answering one last.  Guarded by _LOCK.
+_BINDINGS: dict[Any, list[StubState]] = {}
+_LOCK = threading.Lock()
+
+
+def bind(client: Any, state: StubState) -> bool:
+    """Make ``state`` answer ``client`` (an SSM client) until ``unbind``.
+
+    Returns False (and changes nothing) if ``state`` is bound to it already.
+    """
+    with _LOCK:
+        stack = _BINDINGS.get(client)
+        if stack is not None and state in stack:
+            return False
+        if stack is None:
+            stack = _BINDINGS[client] = []
+            events = client.meta.events
+            events.register(_CAPTURE_EVENT, _capture, unique_id=CAPTURE_ID)
+            events.register(
+                _ANSWER_EVENT, _answerer(stack, client.meta.region_name), unique_id=ANSWER_ID
+            )
+        stack.append(state)
+        return True
+
+
+def unbind(client: Any, state: StubState) -> None:
+    """Undo ``bind``; the handlers go when no state is bound to ``client`` any more."""
+    with _LOCK:
+        stack = _BINDINGS.get(client)
+        if stack is None or state not in stack:
+            return
+        stack.remove(state)
+        if stack:
+            return
+        del _BINDINGS[client]
+        events = client.meta.events
+        try:
+            events.unregister(_CAPTURE_EVENT, unique_id=CAPTURE_ID)
+        finally:
+            events.unregister(_ANSWER_EVENT, unique_id=ANSWER_ID)
+
+
+def _capture(params: Mapping[str, Any], context: dict[str, Any], **kwargs: Any) -> None:
+    context[PARAMS_KEY] = freeze(params)
+
+
+def _answerer(stack: list[StubState], region: str) -> Callable[..., Answer | None]:
+    def answer(
+        model: OperationModel, params: dict[str, Any], context: dict[str, Any], **kwargs: Any
+    ) -> Answer | None:
+        with _LOCK:
+            state = stack[-1] if stack else None
+        if state is None:  # unbound while the call was on its way
+            return None
+        return respond(state, region, model, params, context)
+
+    return answer
+
+
+# -- answering -----------------------------------------------------------------
+def respond(
+    state: StubState,
+    region: str,
+    model: OperationModel,
+    request: Mapping[str, Any],
+    context: Mapping[str, Any],
+) -> Answer | None:
+    """Answer one call for ``state``; ``None`` lets it go on (passthrough)."""
+    operation = model.name
+    backend = state.backend
+    if operation not in backend.SUPPORTED_OPERATIONS:
+        if state.passthrough:
+            return None
+        raise UnsupportedOperationError(operation, backend.SUPPORTED_OPERATIONS)
+    body = _decode_body(request.get("body"))
+    params = context[PARAMS_KEY] if PARAMS_KEY in context else freeze(body)
+    url = str(request.get("url", ""))
+    with backend.lock:  # one lock for state, injected errors and call order
+        error = state.take_injected(operation)
+        if error is None:
+            problems = check_constraints(model.input_shape, body)
+            if problems:
+                error = ValidationException(validation_message(problems))
+        if error is None:
+            try:
+                result = backend.handle(region, operation, body)
+            except ServiceError as raised:
+                error = raised
+        date = backend.clock.now
+        if error is None:
+            http, parsed = success_response(model, result, url, date)
+            record = Call(
+                operation=operation, params=params, region=region, response=freeze(parsed)
+            )
+        else:
+            http, parsed = error_response(model, error, url, date)
+            record = Call(
+                operation=operation,
+                params=params,
+                region=region,
+                error=CallError(error.code, error.message),
+            )
+        state.calls.append(record)
+    return http, parsed
+
+
+def _decode_body(body: object) -> dict[str, Any]:
+    if isinstance(body, (bytes, bytearray)):
+        body = body.decode("utf-8")
+    if not body:
+        return {}
+    decoded = json.loads(str(body))
+    return decoded if isinstance(decoded, dict) else {}
+
+
+def success_response(
+    model: OperationModel, result: Mapping[str, Any], url: str, date: datetime
+) -> Answer:
+    """The ``(http, parsed)`` pair botocore would make of a 200 carrying ``result``."""
+    body = json.dumps(result, default=_encode_timestamp, separators=(",", ":")).encode()
+    return _parse(model, 200, body, url, date, error_code=None)
+
+
+def error_response(model: OperationModel, error: ServiceError, url: str, date: datetime) -> Answer:
+    """The ``(http, parsed)`` pair botocore would make of AWS's response for ``error``."""
+    wire = {"__type": error.code, "Message": error.message}
+    body = json.dumps(wire, separators=(",", ":")).encode()
+    return _parse(model, error.status, body, url, date, error_code=error.code)
+
+
+def _parse(
+    model: OperationModel,
+    status: int,
+    body: bytes,
+    url: str,
+    date: datetime,
+    error_code: str | None,
+) -> Answer:
+    headers = {
+        "x-amzn-requestid": str(uuid.uuid4()),
+        "content-type": _CONTENT_TYPE,
+        "content-length": str(len(body)),
+        "date": email.utils.format_datetime(date.astimezone(timezone.utc), usegmt=True),
+    }
+    raw = {"status_code": status, "headers": headers, "body": body}
+    parser = create_parser("json")
+    parsed: dict[str, Any] = parser.parse(raw, model.output_shape)
+    if error_code is not None:
+        # What botocore's endpoint does for an error: add the error shape's members.
+        shape = model.service_model.shape_for_error_code(error_code)
+        if shape is not None:
+            parsed.update(parser.parse(raw, shape))
+    parsed["ResponseMetadata"]["RetryAttempts"] = 0
+    return AWSResponse(url, status, headers, None), parsed
+
+
+def _encode_timestamp(value: object) -> float:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise TypeError(f"the backend answered a naive datetime {value!r}; use aware UTC")
+        return value.timestamp()
+    raise TypeError(f"the backend answered a {type(value).__name__}, which is not JSON: {value!r}")
+
+
+# -- create_client ---------------------------------------------------------------
+_ORIGINAL_CREATE_CLIENT: Callable[..., Any] | None = None
+_PATCHED_CREATE_CLIENT: Callable[..., Any] | None = None
+_PATCH_LOCK = threading.Lock()
+
+
+def patch_create_client(on_ssm_client: Callable[[Any], None]) -> None:
+    """Wrap ``Session.create_client`` so each new SSM client goes to ``on_ssm_client``."""
+    global _ORIGINAL_CREATE_CLIENT, _PATCHED_CREATE_CLIENT
+    with _PATCH_LOCK:
+        if _PATCHED_CREATE_CLIENT is not None:
+            return
+        original = botocore.session.Session.create_client
+
+        @functools.wraps(original)
+        def create_client(self: botocore.session.Session, *args: Any, **kwargs: Any) -> Any:
+            client = original(self, *args, **kwargs)
+            if client.meta.service_model.service_name == "ssm":
+                on_ssm_client(client)
+            return client
+
+        botocore.session.Session.create_client = create_client
+        _ORIGINAL_CREATE_CLIENT, _PATCHED_CREATE_CLIENT = original, create_client
+
+
+def unpatch_create_client() -> None:
+    """Put the original ``Session.create_client`` back."""
+    global _ORIGINAL_CREATE_CLIENT, _PATCHED_CREATE_CLIENT
+    with _PATCH_LOCK:
+        if _PATCHED_CREATE_CLIENT is None or _ORIGINAL_CREATE_CLIENT is None:
+            return
+        if botocore.session.Session.create_client is _PATCHED_CREATE_CLIENT:
+            botocore.session.Session.create_client = _ORIGINAL_CREATE_CLIENT
+        # else someone wrapped it on top of us: leave their wrapper in place; ours
+        # stays underneath but binds nothing once no stub is active.
+        _ORIGINAL_CREATE_CLIENT = _PATCHED_CREATE_CLIENT = None

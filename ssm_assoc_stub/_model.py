@@ -1,0 +1,140 @@
+"""Records of the association state (pure core, snake_case).
+
+Value objects are frozen; ``AssociationState`` is the one mutable holder per
+association and is only touched by the backend while it holds its lock.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping
+from datetime import datetime
+
+import attrs
+
+from ._engine import Execution, TargetResult
+
+__all__ = [
+    "AssociationSpec",
+    "AssociationState",
+    "AssociationVersion",
+    "LegacyStatus",
+    "OutputLocation",
+    "Overview",
+    "Target",
+]
+
+
+@attrs.frozen
+class Target:
+    """One ``Targets`` entry: the key as sent (D-TGT-1) and its values."""
+
+    key: str
+    values: tuple[str, ...]
+
+
+@attrs.frozen
+class OutputLocation:
+    """``OutputLocation.S3Location``; ``None`` members were not sent."""
+
+    region: str | None = None
+    bucket: str | None = None
+    key_prefix: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class AssociationSpec:
+    """What one association version holds: the members a caller sets.
+
+    ``None`` means "not set": such members are absent from responses.  The
+    members the core never interprets (TargetLocations, TargetMaps,
+    AlarmConfiguration) are kept as canonical JSON text, opaque and immutable.
+    """
+
+    name: str
+    instance_id: str | None = None
+    document_version: str | None = None
+    parameters: Mapping[str, tuple[str, ...]] | None = None
+    targets: tuple[Target, ...] | None = None
+    schedule_expression: str | None = None
+    output_location: OutputLocation | None = None
+    association_name: str | None = None
+    automation_target_parameter_name: str | None = None
+    max_errors: str | None = None
+    max_concurrency: str | None = None
+    compliance_severity: str | None = None
+    sync_compliance: str | None = None
+    apply_only_at_cron_interval: bool | None = None
+    calendar_names: tuple[str, ...] | None = None
+    target_locations: str | None = None
+    schedule_offset: int | None = None
+    duration: int | None = None
+    target_maps: str | None = None
+    alarm_configuration: str | None = None
+    association_dispatch_assume_role: str | None = None
+
+    @property
+    def applies_only_at_cron_interval(self) -> bool:
+        return bool(self.apply_only_at_cron_interval)
+
+
+@attrs.frozen
+class AssociationVersion:
+    version: int
+    created: datetime
+    spec: AssociationSpec
+
+
+@attrs.frozen
+class LegacyStatus:
+    """The ``Status`` block of a legacy InstanceId association (D-ST-2)."""
+
+    date: datetime
+    name: str
+    message: str
+    additional_info: str | None = None
+
+
+@attrs.frozen
+class Overview:
+    status: str
+    detailed_status: str | None
+    counts: Mapping[str, int] | None = None
+
+
+@attrs.define
+class AssociationState:
+    """The mutable holder of one association; the backend owns it."""
+
+    association_id: str
+    region: str
+    created: datetime
+    versions: list[AssociationVersion]
+    last_update: datetime
+    history_limit: int
+    legacy_status: LegacyStatus | None = None
+    tags: tuple[tuple[str, str], ...] = ()
+    last_execution_date: datetime | None = None
+    last_successful_execution_date: datetime | None = None
+    # The execution whose result the Overview shows; cleared by an update (D-ST-1).
+    overview_execution: Execution | None = None
+    executions: deque[Execution] = attrs.field(factory=deque)
+    # The latest result on each node, for per-node status.
+    node_results: dict[str, tuple[Execution, TargetResult]] = attrs.field(factory=dict)
+    rerun_after_stop: bool = False
+    deleted: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        self.executions = deque(self.executions, maxlen=self.history_limit)
+
+    @property
+    def latest(self) -> AssociationVersion:
+        return self.versions[-1]
+
+    @property
+    def spec(self) -> AssociationSpec:
+        return self.versions[-1].spec
+
+    @property
+    def is_legacy(self) -> bool:
+        return self.versions[0].spec.instance_id is not None

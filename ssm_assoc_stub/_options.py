@@ -1,0 +1,52 @@
+"""The stub's configuration (pure core).
+
+Every option is keyword-only on ``AssociationStub`` and stored here unchanged;
+``AssociationStub.__init__`` only builds this record, ``start()`` builds state.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+import attrs
+
+__all__ = ["Options"]
+
+UpdateSemantics = Literal["replace", "merge"]
+Progression = Literal["immediate", "manual"]
+
+
+def _positive(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if value < 1:
+        raise ValueError(f"{attribute.name} must be at least 1, got {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class Options:
+    account_id: str = attrs.field(default="123456789012")
+    update_semantics: UpdateSemantics = "replace"  # D-UPD-1
+    default_max_concurrency: str = "100%"  # D-RC-6
+    association_limit: int = attrs.field(default=2000, validator=_positive)  # D-LIM-1
+    version_limit: int = attrs.field(default=1000, validator=_positive)  # D-VER-1
+    strict_fleet: bool = False
+    progression: Progression = "immediate"
+    history_limit: int = attrs.field(default=100, validator=_positive)
+    start_time: datetime | None = None
+
+    @account_id.validator
+    def _check_account(self, attribute: attrs.Attribute[str], value: str) -> None:
+        if not (isinstance(value, str) and len(value) == 12 and value.isdigit()):
+            raise ValueError(f"account_id must be 12 digits, got {value!r}")
+
+    def __attrs_post_init__(self) -> None:
+        if self.update_semantics not in ("replace", "merge"):
+            raise ValueError(
+                f"update_semantics must be 'replace' or 'merge', got {self.update_semantics!r}"
+            )
+        if self.progression not in ("immediate", "manual"):
+            raise ValueError(
+                f"progression must be 'immediate' or 'manual', got {self.progression!r}"
+            )
+        if self.start_time is not None and self.start_time.tzinfo is None:
+            raise ValueError("start_time must be timezone-aware (e.g. tzinfo=timezone.utc)")

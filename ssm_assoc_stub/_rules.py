@@ -1,0 +1,134 @@
+"""The content rules a create or an update must pass (pure core).
+
+Each check raises the error AWS gives (or the one DECISIONS.md picks) and
+changes nothing; the caller stores the association only after all have passed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import attrs
+
+from ._documents import check_instance_id_association, check_parameters, check_platform
+from ._errors import (
+    AssociationAlreadyExists,
+    InvalidInstanceId,
+    InvalidOutputLocation,
+    InvalidTag,
+    InvalidTarget,
+    InvalidTargetMaps,
+    ValidationException,
+)
+from ._fleet import is_instance_ids_key
+from ._model import AssociationSpec, Target
+from ._schedule import check_schedule_options, parse_schedule
+
+if TYPE_CHECKING:
+    from ._backend import Backend
+
+__all__ = ["NO_OP_TARGET", "check_not_duplicate", "check_spec", "check_tags"]
+
+NO_OP_TARGET = Target("aws:NoOpAutomationTag", ("AWS-NoOpAutomationTarget-Value",))
+
+# D-CRT-1: members that need Targets and cannot go with the legacy InstanceId.
+_NOT_WITH_INSTANCE_ID = (
+    ("Targets", "targets"),
+    ("TargetMaps", "target_maps"),
+    ("TargetLocations", "target_locations"),
+    ("AssociationName", "association_name"),
+    ("DocumentVersion", "document_version"),
+    ("MaxErrors", "max_errors"),
+    ("MaxConcurrency", "max_concurrency"),
+    ("OutputLocation", "output_location"),
+    ("ScheduleExpression", "schedule_expression"),
+    ("ScheduleOffset", "schedule_offset"),
+    ("Duration", "duration"),
+    ("CalendarNames", "calendar_names"),
+    ("AlarmConfiguration", "alarm_configuration"),
+)
+_TARGET_KEYS_EXACT = frozenset(
+    {"tag-key", "resource-groups:Name", "resource-groups:ResourceTypeFilters", NO_OP_TARGET.key}
+)
+
+
+def check_spec(
+    backend: Backend, region: str, spec: AssociationSpec, *, creating: bool = True
+) -> AssociationSpec:
+    """Validate ``spec`` like a create; returns it, with the Automation placeholder
+    target filled in where a runbook association names no targets.
+
+    The node checks of a legacy InstanceId association run on create only:
+    UpdateAssociation declares neither InvalidInstanceId nor UnsupportedPlatformType.
+    """
+    if spec.instance_id is not None:
+        conflicting = [
+            member for member, field in _NOT_WITH_INSTANCE_ID if getattr(spec, field) is not None
+        ]
+        if spec.apply_only_at_cron_interval:
+            conflicting.append("ApplyOnlyAtCronInterval")
+        if conflicting:
+            raise ValidationException(  # D-CRT-1
+                f"InstanceId cannot be combined with {', '.join(conflicting)}: "
+                "use Targets with Key=InstanceIds instead."
+            )
+    if spec.targets is not None and spec.target_maps is not None:
+        raise InvalidTargetMaps("Targets and TargetMaps cannot be specified together.")
+
+    document = backend.documents.get(spec.name)
+    version = document.version(spec.document_version)
+    if creating and spec.instance_id is not None:
+        check_instance_id_association(document)
+    if spec.instance_id is None and not spec.targets and spec.target_maps is None:
+        if spec.target_locations is None and document.document_type != "Automation":
+            raise InvalidTarget("Instance ID or targets must be specified")
+        if document.document_type == "Automation" and spec.targets is None:
+            spec = attrs.evolve(spec, targets=(NO_OP_TARGET,))
+    for target in spec.targets or ():
+        _check_target(target)
+    check_parameters(
+        document,
+        version,
+        spec.parameters,
+        automation_target_parameter_name=spec.automation_target_parameter_name,
+    )
+
+    if spec.schedule_expression is not None:
+        parse_schedule(spec.schedule_expression)
+    check_schedule_options(
+        spec.schedule_expression,
+        apply_only_at_cron_interval=spec.apply_only_at_cron_interval,
+        schedule_offset=spec.schedule_offset,
+    )
+    output = spec.output_location
+    if output is not None and output.bucket is None:
+        raise InvalidOutputLocation("The output location is not valid or does not exist.")
+    if creating and spec.instance_id is not None:
+        instance = backend.fleet.ensure(spec.instance_id)
+        if instance is None:
+            raise InvalidInstanceId(
+                f"Instance {spec.instance_id} is not a valid managed node in this Region."
+            )
+        check_platform(document, spec.instance_id, instance.platform)
+    return spec
+
+
+def check_not_duplicate(backend: Backend, region: str, spec: AssociationSpec) -> None:
+    """D-CRT-2: only a legacy association may not be repeated on a node."""
+    if spec.instance_id is not None and backend.find_legacy(region, spec.name, spec.instance_id):
+        raise AssociationAlreadyExists("Association Already Exists")
+
+
+def _check_target(target: Target) -> None:
+    key = target.key
+    if is_instance_ids_key(key) or key in _TARGET_KEYS_EXACT or key.startswith("tag:"):
+        if not target.values:
+            raise InvalidTarget(f"Target {key} must have at least one value.")
+        return
+    raise InvalidTarget("Unsupported Target Type")
+
+
+def check_tags(tags: tuple[tuple[str, str], ...]) -> None:
+    for key, _ in tags:
+        if key.lower().startswith("aws:"):
+            raise InvalidTag(f"Tag keys beginning with aws: are reserved: {key}")

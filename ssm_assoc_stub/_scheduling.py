@@ -1,0 +1,64 @@
+"""When associations run on their schedules (pure core).
+
+Each association with a ScheduleExpression has at most one pending timer on the
+simulator.  A timer that fires while the association is still running does not
+start a second run (runs are never doubled); the next one is planned either way.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ._schedule import parse_schedule
+
+if TYPE_CHECKING:
+    from ._backend import Backend
+    from ._engine import Handle
+    from ._model import AssociationState
+
+__all__ = ["Scheduler"]
+
+
+class Scheduler:
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
+        self._timers: dict[str, Handle] = {}
+
+    def cancel(self, state: AssociationState) -> None:
+        handle = self._timers.pop(state.association_id, None)
+        if handle is not None:
+            handle.cancel()
+
+    def plan(self, state: AssociationState, *, created: bool) -> bool:
+        """Plan the next scheduled run; True when an ``at()`` time has already passed.
+
+        A one-time ``at()`` schedule whose time has passed runs immediately
+        (spec section 13), even with ApplyOnlyAtCronInterval.
+        """
+        self.cancel(state)
+        spec = state.spec
+        if spec.schedule_expression is None:
+            return False
+        schedule = parse_schedule(spec.schedule_expression)
+        now = self._backend.clock.now
+        offset = spec.schedule_offset if schedule.kind == "cron" else None
+        when = schedule.next_run(
+            after=now, previous_start=None if created else now, offset_days=offset
+        )
+        if created and schedule.runs_at_creation(now):
+            return True
+        if when is None:
+            return False
+        version = state.latest.version
+        self._timers[state.association_id] = self._backend.simulator.call_at(
+            when, lambda: self._fire(state, version), kind="timer"
+        )
+        return False
+
+    def _fire(self, state: AssociationState, version: int) -> None:
+        self._timers.pop(state.association_id, None)
+        if state.deleted or state.latest.version != version:
+            return
+        if not self._backend.engine.running(state.association_id):
+            self._backend.start_execution(state)
+        self.plan(state, created=False)

@@ -1,0 +1,480 @@
+"""The botocore glue, against real boto3 clients: binding, answering, envelopes.
+
+No credentials exist in these tests (conftest clears them): a bound client is
+answered at ``before-call``, before botocore needs any.  To show that a call is
+*not* answered by a stub, a test gives the client fake keys and a
+``before-send`` handler that raises ``ReachedSend``: the call got past every
+stub hook to the point where botocore would use the network.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import pickle
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
+from datetime import datetime, timezone
+from typing import Any
+
+import boto3
+import botocore.session
+import pytest
+from botocore.exceptions import ClientError, NoCredentialsError
+from botocore.parsers import create_parser
+from botocore.stub import Stubber
+from botocore.utils import parse_timestamp
+
+from ssm_assoc_stub import AssociationStub, Call, UnsupportedOperationError
+from ssm_assoc_stub import _glue as glue
+from ssm_assoc_stub._backend import Backend
+from ssm_assoc_stub._calls import CallError
+
+REGION = "eu-west-1"
+UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
+
+
+class ReachedSend(Exception):
+    """Raised by a before-send handler: the call was not answered by any stub."""
+
+
+def _raise_reached_send(**kwargs: Any) -> None:
+    raise ReachedSend
+
+
+def unanswered_probe(client: Any) -> Any:
+    """Make ``client`` able to sign (fake keys) and stop it at before-send."""
+    client.meta.events.register("before-send", _raise_reached_send)
+    return client
+
+
+def fake_keys() -> dict[str, str]:
+    return {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+def new_ssm(**kwargs: Any) -> Any:
+    return boto3.client("ssm", region_name=REGION, **kwargs)
+
+
+def describe_unknown(client: Any) -> ClientError:
+    with pytest.raises(client.exceptions.AssociationDoesNotExist) as info:
+        client.describe_association(AssociationId=UNKNOWN_ID)
+    return info.value
+
+
+@pytest.fixture
+def canned(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    """Make ``Backend.handle`` answer a canned dict, and record what it was given."""
+    box: dict[str, Any] = {"response": {}, "seen": []}
+
+    def handle(self: Backend, region: str, operation: str, body: Mapping[str, Any]) -> Any:
+        box["seen"].append((region, operation, dict(body)))
+        return box["response"]
+
+    monkeypatch.setattr(Backend, "handle", handle)
+    yield box
+
+
+# -- binding -------------------------------------------------------------------
+CREATION_PATHS: dict[str, Callable[[], Any]] = {
+    "boto3.client": lambda: boto3.client("ssm", region_name=REGION),
+    "boto3.Session().client": lambda: boto3.Session().client("ssm", region_name=REGION),
+    "botocore create_client": lambda: botocore.session.get_session().create_client(
+        "ssm", region_name=REGION
+    ),
+}
+
+
+@pytest.mark.parametrize("make", CREATION_PATHS.values(), ids=CREATION_PATHS.keys())
+def test_every_creation_path_inside_the_block_is_bound(make: Callable[[], Any]) -> None:
+    with AssociationStub() as stub:
+        ssm = make()
+        error = describe_unknown(ssm)
+    assert error.response["Error"]["Code"] == "AssociationDoesNotExist"
+    assert [(c.operation, c.region) for c in stub.calls] == [("DescribeAssociation", REGION)]
+
+
+def test_clients_passed_in_are_bound_and_earlier_clients_are_not() -> None:
+    early = new_ssm(**fake_keys())
+    other = unanswered_probe(new_ssm(**fake_keys()))
+    with AssociationStub(clients=[early]) as stub:
+        describe_unknown(early)
+        with pytest.raises(ReachedSend):
+            other.describe_association(AssociationId=UNKNOWN_ID)
+    assert len(stub.calls) == 1
+
+
+def test_a_call_after_exit_reaches_before_send_and_is_not_recorded() -> None:
+    with AssociationStub() as stub:
+        ssm = unanswered_probe(new_ssm(**fake_keys()))
+        describe_unknown(ssm)
+    with pytest.raises(ReachedSend):
+        ssm.describe_association(AssociationId=UNKNOWN_ID)
+    assert len(stub.calls) == 1
+
+
+@pytest.mark.parametrize("body_raises", [False, True])
+def test_the_unique_ids_are_free_again_after_exit(body_raises: bool) -> None:
+    # botocore ignores a registration whose unique_id is taken: if our handlers
+    # were still there, these probes would never run.
+    expect: AbstractContextManager[object] = (
+        pytest.raises(RuntimeError) if body_raises else nullcontext()
+    )
+    with expect, AssociationStub():
+        ssm = new_ssm()
+        if body_raises:
+            raise RuntimeError("body failed")
+    seen: list[str] = []
+    for event, unique_id in [
+        ("before-parameter-build.ssm", glue.CAPTURE_ID),
+        ("before-call.ssm", glue.ANSWER_ID),
+    ]:
+        ssm.meta.events.register(
+            event, lambda event_name, **kwargs: seen.append(event_name), unique_id=unique_id
+        )
+    with pytest.raises(NoCredentialsError):
+        ssm.describe_association(AssociationId=UNKNOWN_ID)
+    assert seen == [
+        "before-parameter-build.ssm.DescribeAssociation",
+        "before-call.ssm.DescribeAssociation",
+    ]
+
+
+def test_a_stubber_added_after_exit_answers_the_client() -> None:
+    with AssociationStub() as stub:
+        ssm = new_ssm()
+        describe_unknown(ssm)
+    with Stubber(ssm) as stubber:
+        stubber.add_response("describe_association", {"AssociationDescription": {"Name": "My-Doc"}})
+        answer = ssm.describe_association(AssociationId=UNKNOWN_ID)
+    assert answer["AssociationDescription"] == {"Name": "My-Doc"}
+    assert len(stub.calls) == 1
+
+
+def test_hooks_are_removed_when_the_body_raises() -> None:
+    original = botocore.session.Session.create_client
+    with pytest.raises(RuntimeError, match="body failed"), AssociationStub() as stub:
+        ssm = unanswered_probe(new_ssm(**fake_keys()))
+        assert botocore.session.Session.create_client is not original
+        raise RuntimeError("body failed")
+    assert botocore.session.Session.create_client is original
+    with pytest.raises(ReachedSend):
+        ssm.describe_association(AssociationId=UNKNOWN_ID)
+    assert stub.calls == ()
+
+
+def test_a_client_from_an_earlier_block_is_not_bound_to_a_later_stub() -> None:
+    with AssociationStub() as first:
+        ssm = unanswered_probe(new_ssm(**fake_keys()))
+        describe_unknown(ssm)
+    with AssociationStub() as second, pytest.raises(ReachedSend):
+        ssm.describe_association(AssociationId=UNKNOWN_ID)
+    with AssociationStub(clients=[ssm]) as third:
+        describe_unknown(ssm)
+    assert (len(first.calls), len(second.calls), len(third.calls)) == (1, 0, 1)
+
+
+def test_nested_stubs_answer_their_own_clients() -> None:
+    with AssociationStub() as outer:
+        outer_client = new_ssm()
+        with AssociationStub() as inner:
+            inner_client = new_ssm()
+            describe_unknown(outer_client)  # still the outer stub's
+            describe_unknown(inner_client)
+            with AssociationStub(clients=[outer_client]) as lender:
+                describe_unknown(outer_client)  # bound last to `lender`
+            describe_unknown(outer_client)  # back to the outer stub
+    assert (len(outer.calls), len(inner.calls), len(lender.calls)) == (2, 1, 1)
+
+
+def test_other_services_are_never_touched() -> None:
+    with AssociationStub() as stub:
+        s3 = unanswered_probe(boto3.client("s3", region_name=REGION, **fake_keys()))
+        with pytest.raises(ReachedSend):
+            s3.list_buckets()
+    assert stub.calls == ()
+
+
+def test_a_non_ssm_client_in_clients_is_a_type_error() -> None:
+    s3 = boto3.client("s3", region_name=REGION)
+    with pytest.raises(TypeError) as info:
+        AssociationStub(clients=[s3])
+    assert str(info.value) == (
+        "clients= takes SSM clients only, got a 's3' client. Pass clients made with "
+        "boto3.client('ssm', ...); clients of other services are never bound."
+    )
+
+
+# -- what is answered ----------------------------------------------------------
+def test_an_unsupported_operation_raises_a_clear_error() -> None:
+    with AssociationStub() as stub:
+        ssm = new_ssm()
+        with pytest.raises(UnsupportedOperationError) as info:
+            ssm.get_parameter(Name="p")
+    error = info.value
+    assert isinstance(error, AssertionError) and isinstance(error, NotImplementedError)
+    assert error.operation == "GetParameter"
+    assert str(error) == (
+        "ssm_assoc_stub does not emulate the SSM operation GetParameter. It emulates: "
+        "CreateAssociation, CreateAssociationBatch, DescribeAssociation, "
+        "ListAssociationVersions, UpdateAssociation, UpdateAssociationStatus. To send other "
+        "SSM calls on to whatever comes next (moto's mock_aws, or the network), use "
+        "AssociationStub(passthrough=True)."
+    )
+    assert stub.calls == ()
+
+
+def test_passthrough_sends_unsupported_operations_on_to_moto() -> None:
+    moto = pytest.importorskip("moto")
+    with moto.mock_aws(), AssociationStub(passthrough=True) as stub:
+        ssm = new_ssm()
+        ssm.put_parameter(Name="colour", Value="blue", Type="String")
+        assert ssm.get_parameter(Name="colour")["Parameter"]["Value"] == "blue"
+        describe_unknown(ssm)  # an association call is still the stub's
+    assert [c.operation for c in stub.calls] == ["DescribeAssociation"]
+
+
+def test_the_backend_gets_the_json_body_the_operation_and_the_region(
+    canned: dict[str, Any],
+) -> None:
+    canned["response"] = {"AssociationVersions": []}
+    when = datetime(2024, 5, 6, 7, 8, 9, tzinfo=timezone.utc)
+    with AssociationStub():
+        ssm = boto3.client("ssm", region_name="ap-south-1")
+        ssm.list_association_versions(AssociationId=UNKNOWN_ID)
+        canned["response"] = {}
+        ssm.update_association_status(
+            Name="My-Doc",
+            InstanceId="i-0123456789abcdef0",
+            AssociationStatus={"Date": when, "Name": "Success", "Message": "m"},
+        )
+    assert canned["seen"] == [
+        ("ap-south-1", "ListAssociationVersions", {"AssociationId": UNKNOWN_ID}),
+        (
+            "ap-south-1",
+            "UpdateAssociationStatus",
+            {
+                "Name": "My-Doc",
+                "InstanceId": "i-0123456789abcdef0",
+                "AssociationStatus": {"Date": when.timestamp(), "Name": "Success", "Message": "m"},
+            },
+        ),
+    ]
+
+
+def test_a_server_side_constraint_failure_is_a_validation_exception(
+    canned: dict[str, Any],
+) -> None:
+    with AssociationStub() as stub:
+        ssm = new_ssm()
+        with pytest.raises(ClientError) as info:
+            ssm.describe_association(AssociationId="not-a-uuid")
+    assert info.value.response["Error"]["Code"] == "ValidationException"
+    assert info.value.response["Error"]["Message"].startswith(
+        "1 validation error detected: Value 'not-a-uuid' at 'associationId' failed to satisfy"
+    )
+    assert canned["seen"] == []  # the backend was not asked
+    assert stub.calls[0].error is not None and stub.calls[0].error.code == "ValidationException"
+
+
+# -- envelopes -------------------------------------------------------------------
+def reference_error(client: Any, operation: str, status: int, wire: dict[str, str]) -> Any:
+    """What botocore makes of a real JSON error response (parser + modelled fields)."""
+    model = client.meta.service_model.operation_model(operation)
+    raw = {"status_code": status, "headers": {}, "body": json.dumps(wire).encode()}
+    parser = create_parser("json")
+    parsed = parser.parse(raw, model.output_shape)
+    shape = client.meta.service_model.shape_for_error_code(wire["__type"])
+    if shape is not None:
+        parsed.update(parser.parse(raw, shape))
+    return parsed
+
+
+def without_ids(parsed: dict[str, Any]) -> dict[str, Any]:
+    trimmed = copy.deepcopy(parsed)
+    metadata = trimmed.pop("ResponseMetadata")
+    trimmed["HTTPStatusCode"] = metadata["HTTPStatusCode"]
+    return trimmed
+
+
+def test_the_error_envelope_matches_botocores_parser() -> None:
+    with AssociationStub():
+        ssm = new_ssm()
+        error = describe_unknown(ssm)
+    message = error.response["Error"]["Message"]
+    expected = reference_error(
+        ssm, "DescribeAssociation", 404, {"__type": "AssociationDoesNotExist", "Message": message}
+    )
+    expected["ResponseMetadata"]["HTTPStatusCode"] = 404
+    assert "Message" in expected  # the modelled member botocore injects
+    assert without_ids(error.response) == without_ids(expected)
+
+
+def test_an_error_shape_without_members_gets_no_message_member() -> None:
+    with AssociationStub() as stub:
+        ssm = new_ssm()
+        stub.inject_error("CreateAssociation", "AssociationAlreadyExists", "exists")
+        with pytest.raises(ssm.exceptions.AssociationAlreadyExists) as info:
+            ssm.create_association(Name="My-Doc", InstanceId="i-0123456789abcdef0")
+    expected = reference_error(
+        ssm, "CreateAssociation", 400, {"__type": "AssociationAlreadyExists", "Message": "exists"}
+    )
+    assert "Message" not in info.value.response
+    assert without_ids(info.value.response) == without_ids(expected)
+
+
+def test_response_metadata_looks_like_a_real_responses() -> None:
+    with AssociationStub():
+        error = describe_unknown(new_ssm())
+    metadata = error.response["ResponseMetadata"]
+    assert list(metadata) == ["RequestId", "HTTPStatusCode", "HTTPHeaders", "RetryAttempts"]
+    assert uuid.UUID(metadata["RequestId"]).version == 4
+    assert (metadata["HTTPStatusCode"], metadata["RetryAttempts"]) == (404, 0)
+    headers = metadata["HTTPHeaders"]
+    assert sorted(headers) == ["content-length", "content-type", "date", "x-amzn-requestid"]
+    assert headers["x-amzn-requestid"] == metadata["RequestId"]
+    assert headers["content-type"] == "application/x-amz-json-1.1"
+    assert headers["date"].endswith(" GMT")
+
+
+def test_timestamps_come_back_as_botocores_parser_makes_them(canned: dict[str, Any]) -> None:
+    moment = datetime(2024, 1, 2, 3, 4, 5, 678000, tzinfo=timezone.utc)
+    canned["response"] = {"AssociationDescription": {"Name": "My-Doc", "Date": moment}}
+    with AssociationStub():
+        answer = new_ssm().describe_association(AssociationId=UNKNOWN_ID)
+    date = answer["AssociationDescription"]["Date"]
+    reference = parse_timestamp(moment.timestamp())  # what botocore does with epoch numbers
+    assert date == moment == reference
+    assert type(date.tzinfo) is type(reference.tzinfo)
+    assert answer["ResponseMetadata"]["HTTPStatusCode"] == 200
+    body = {"AssociationDescription": {"Name": "My-Doc", "Date": moment.timestamp()}}
+    content_length = answer["ResponseMetadata"]["HTTPHeaders"]["content-length"]
+    assert int(content_length) == len(json.dumps(body, separators=(",", ":")))
+
+
+# -- injected errors -------------------------------------------------------------
+def test_an_injected_error_raises_the_modelled_class_and_skips_the_backend(
+    canned: dict[str, Any],
+) -> None:
+    canned["response"] = {}
+    with AssociationStub() as stub:
+        ssm = new_ssm()
+        stub.inject_error("UpdateAssociation", "TooManyUpdates", "slow down", count=2)
+        for _ in range(2):
+            with pytest.raises(ssm.exceptions.TooManyUpdates) as info:
+                ssm.update_association(AssociationId=UNKNOWN_ID)
+            assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 429
+            assert info.value.response["Error"]["Message"] == "slow down"
+        ssm.update_association(AssociationId=UNKNOWN_ID)  # the third is answered
+    assert len(canned["seen"]) == 1
+    assert [c.error for c in stub.calls] == [CallError("TooManyUpdates", "slow down")] * 2 + [None]
+
+
+def test_throttling_and_unmodelled_codes_are_client_errors() -> None:
+    with AssociationStub() as stub:
+        ssm = new_ssm()
+        stub.inject_error("DescribeAssociation", "ThrottlingException", "Rate exceeded")
+        stub.inject_error("DescribeAssociation", "SomethingOdd")
+        with pytest.raises(ClientError) as throttled:
+            ssm.describe_association(AssociationId=UNKNOWN_ID)
+        with pytest.raises(ClientError) as odd:
+            ssm.describe_association(AssociationId=UNKNOWN_ID)
+        describe_unknown(ssm)
+    # botocore 1.43 models ThrottlingException for SSM, so it has a class of its own
+    assert type(throttled.value) is ssm.exceptions.from_code("ThrottlingException")
+    assert throttled.value.response["Error"] == {
+        "Code": "ThrottlingException",
+        "Message": "Rate exceeded",
+    }
+    assert type(odd.value) is ClientError
+    assert odd.value.response["Error"] == {
+        "Code": "SomethingOdd",
+        "Message": "SomethingOdd injected by ssm_assoc_stub",
+    }
+    assert odd.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+def test_inject_error_names_the_valid_operations() -> None:
+    with AssociationStub() as stub, pytest.raises(ValueError) as info:
+        stub.inject_error("GetParameter", "ThrottlingException")
+    assert str(info.value) == (
+        "inject_error(): unknown operation 'GetParameter'; the stub emulates "
+        "CreateAssociation, CreateAssociationBatch, DescribeAssociation, "
+        "ListAssociationVersions, UpdateAssociation, UpdateAssociationStatus"
+    )
+
+
+@pytest.mark.parametrize("count", [0, -1, 1.5, True])
+def test_inject_error_needs_a_positive_count(count: Any) -> None:
+    with AssociationStub() as stub, pytest.raises(ValueError, match="count must be a positive"):
+        stub.inject_error("DescribeAssociation", "ThrottlingException", count=count)
+
+
+# -- the call record ---------------------------------------------------------------
+def test_calls_hold_a_read_only_deep_copy_of_the_params() -> None:
+    values = ["i-0123456789abcdef0"]
+    targets = [{"Key": "InstanceIds", "Values": values}]
+    with AssociationStub() as stub:
+        ssm = new_ssm()
+        stub.inject_error("CreateAssociation", "InvalidDocument", "no such document")
+        with pytest.raises(ssm.exceptions.InvalidDocument):
+            ssm.create_association(Name="My-Doc", Targets=targets)
+    values.append("i-1")  # the caller's objects may change later
+    (call,) = stub.calls
+    assert isinstance(call, Call)
+    assert call.params == {
+        "Name": "My-Doc",
+        "Targets": [{"Key": "InstanceIds", "Values": ["i-0123456789abcdef0"]}],
+    }
+    assert (call.operation, call.region, call.ok, call.response) == (
+        "CreateAssociation",
+        REGION,
+        False,
+        None,
+    )
+    assert call.error == ("InvalidDocument", "no such document")
+    with pytest.raises(TypeError, match="read-only"):
+        call.params["Name"] = "other"  # type: ignore[index]
+    with pytest.raises(TypeError, match="read-only"):
+        call.params["Targets"][0]["Values"].append("i-2")
+    assert copy.deepcopy(call.params) == call.params
+    assert pickle.loads(pickle.dumps(call.params)) == call.params
+
+
+def test_a_successful_call_records_the_parsed_response(canned: dict[str, Any]) -> None:
+    canned["response"] = {"AssociationDescription": {"Name": "My-Doc"}}
+    with AssociationStub() as stub:
+        answer = new_ssm().describe_association(AssociationId=UNKNOWN_ID)
+    (call,) = stub.calls
+    assert call.ok and call.error is None
+    assert call.response == answer
+    assert call.params == {"AssociationId": UNKNOWN_ID}
+    assert stub.calls_to("DescribeAssociation") == (call,)
+    assert stub.calls_to("CreateAssociation") == ()
+
+
+# -- threads -------------------------------------------------------------------------
+def test_concurrent_calls_on_one_shared_client_are_all_answered() -> None:
+    per_thread = 10
+    start = threading.Barrier(8)
+
+    def work(client: Any) -> list[str]:
+        start.wait()
+        codes = []
+        for _ in range(per_thread):
+            try:
+                client.describe_association(AssociationId=UNKNOWN_ID)
+            except ClientError as error:
+                codes.append(error.response["Error"]["Code"])
+        return codes
+
+    with AssociationStub() as stub:
+        ssm = new_ssm()
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            results = list(pool.map(work, [ssm] * 8))
+    assert results == [["AssociationDoesNotExist"] * per_thread] * 8
+    assert len(stub.calls) == 8 * per_thread
+    assert {call.error.code for call in stub.calls if call.error} == {"AssociationDoesNotExist"}

@@ -1,0 +1,348 @@
+"""AssociationStub's lifecycle: context manager, decorator, stack, options, controls."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import subprocess
+import sys
+import unittest
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import boto3
+import botocore.session
+import pytest
+
+import ssm_assoc_stub
+from ssm_assoc_stub import AssociationStub, StubStateError, current_stub
+from ssm_assoc_stub import _glue as glue
+from ssm_assoc_stub._backend import Backend
+
+REGION = "eu-west-1"
+UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
+
+
+def call_unknown(client: Any) -> None:
+    with pytest.raises(client.exceptions.AssociationDoesNotExist):
+        client.describe_association(AssociationId=UNKNOWN_ID)
+
+
+# -- package surface ---------------------------------------------------------------
+def test_the_public_names() -> None:
+    assert sorted(ssm_assoc_stub.__all__) == [
+        "AssociationStub",
+        "Call",
+        "StubStateError",
+        "UnsupportedOperationError",
+        "__version__",
+        "current_stub",
+    ]
+    namespace: dict[str, Any] = {}
+    exec("from ssm_assoc_stub import *", namespace)
+    assert namespace["Call"] is ssm_assoc_stub.Call
+    assert issubclass(StubStateError, AssertionError)
+
+
+def test_importing_the_package_and_plugin_loads_no_heavy_module() -> None:
+    probe = (
+        "import sys, ssm_assoc_stub, ssm_assoc_stub.plugin\n"
+        "heavy = {'boto3', 'botocore', 'attr', 'attrs', 'croniter', 'inspect', 'unittest'}\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & heavy))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    # pytest itself pulls in inspect; the package must add none of the others
+    assert out.strip() in ("[]", "['inspect']")
+
+
+# -- context manager and stack ---------------------------------------------------------
+def test_current_stub_is_the_innermost_and_misuse_is_clear() -> None:
+    with pytest.raises(StubStateError) as info:
+        current_stub()
+    assert str(info.value) == (
+        "current_stub(): no AssociationStub is active. Call it inside "
+        "`with AssociationStub():`, a function decorated with @AssociationStub(), "
+        "or a test that uses the ssm_assoc_stub fixture."
+    )
+    with AssociationStub() as outer:
+        assert current_stub() is outer
+        with AssociationStub() as inner:
+            assert current_stub() is inner
+        assert current_stub() is outer
+    with pytest.raises(StubStateError):
+        current_stub()
+
+
+def test_reentering_an_active_stub_is_an_error_and_leaves_it_working() -> None:
+    stub = AssociationStub()
+    with stub:
+        ssm = boto3.client("ssm", region_name=REGION)
+        with pytest.raises(StubStateError) as info, stub:
+            pass
+        assert str(info.value) == (
+            "This AssociationStub is already active. Nested blocks need their own "
+            "instance: `with AssociationStub() as inner:`."
+        )
+        assert current_stub() is stub
+        call_unknown(ssm)
+    assert len(stub.calls) == 1
+
+
+def test_stopping_an_inactive_stub_is_an_error() -> None:
+    with pytest.raises(StubStateError, match="not active: nothing to stop"):
+        AssociationStub().stop()
+
+
+def test_create_client_is_wrapped_only_while_a_stub_is_active() -> None:
+    original = botocore.session.Session.create_client
+    with AssociationStub():
+        wrapped = botocore.session.Session.create_client
+        assert wrapped is not original
+        with AssociationStub():
+            assert botocore.session.Session.create_client is wrapped
+        assert botocore.session.Session.create_client is wrapped
+    assert botocore.session.Session.create_client is original
+
+
+def test_each_start_builds_fresh_state_and_calls_outlive_the_block() -> None:
+    stub = AssociationStub()
+    with stub:
+        first_backend = stub.backend
+        call_unknown(boto3.client("ssm", region_name=REGION))
+    assert len(stub.calls) == 1  # readable after stop
+    with stub:
+        assert stub.backend is not first_backend
+        assert len(stub.calls) == 0
+    assert "inactive, 0 call(s)" in repr(stub)
+
+
+def test_start_and_stop_can_be_called_directly() -> None:
+    stub = AssociationStub().start()
+    try:
+        assert current_stub() is stub
+    finally:
+        stub.stop()
+    with pytest.raises(StubStateError):
+        current_stub()
+
+
+# -- teardown never hides the body's exception ------------------------------------------
+@pytest.fixture
+def failing_unbind(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = glue.unbind
+
+    def unbind(client: Any, state: glue.StubState) -> None:
+        real(client, state)
+        raise RuntimeError("teardown boom")
+
+    monkeypatch.setattr(glue, "unbind", unbind)
+
+
+@pytest.mark.usefixtures("failing_unbind")
+def test_a_teardown_error_does_not_hide_the_bodys_exception() -> None:
+    original = botocore.session.Session.create_client
+    with pytest.raises(ValueError, match="the body's own") as info, AssociationStub():
+        boto3.client("ssm", region_name=REGION)
+        raise ValueError("the body's own error")
+    assert info.value.__notes__ == [
+        "ssm_assoc_stub: stopping the stub also failed: RuntimeError('teardown boom')"
+    ]
+    assert botocore.session.Session.create_client is original  # cleanup still ran
+    with pytest.raises(StubStateError):
+        current_stub()
+
+
+@pytest.mark.usefixtures("failing_unbind")
+def test_a_teardown_error_is_raised_when_the_body_succeeded() -> None:
+    original = botocore.session.Session.create_client
+    with pytest.raises(RuntimeError, match="teardown boom"), AssociationStub():
+        boto3.client("ssm", region_name=REGION)
+    assert botocore.session.Session.create_client is original
+
+
+# -- decorator ---------------------------------------------------------------------------
+def test_the_decorator_keeps_the_signature_and_gives_fresh_state_per_call() -> None:
+    backends: list[Backend] = []
+
+    def original(first: int, /, second: str = "x", *, third: bool = False) -> str:
+        """Docstring kept."""
+        stub = current_stub()
+        assert stub.calls == ()
+        backends.append(stub.backend)
+        call_unknown(boto3.client("ssm", region_name=REGION))
+        return f"{first}{second}{third}"
+
+    decorated = AssociationStub()(original)
+    assert inspect.signature(decorated) == inspect.signature(original)
+    assert (decorated.__name__, decorated.__doc__) == ("original", "Docstring kept.")
+    assert decorated(1, "y", third=True) == "1yTrue"
+    assert decorated(2) == "2xFalse"
+    assert len(backends) == 2 and backends[0] is not backends[1]
+    with pytest.raises(StubStateError):
+        current_stub()
+
+
+def test_the_decorator_supports_coroutine_functions() -> None:
+    @AssociationStub(account_id="111122223333")
+    async def job(value: int) -> str:
+        await asyncio.sleep(0)
+        return current_stub().backend.options.account_id + str(value)
+
+    assert inspect.iscoroutinefunction(job)
+    assert list(inspect.signature(job).parameters) == ["value"]
+    assert asyncio.run(job(7)) == "1111222233337"
+    with pytest.raises(StubStateError):
+        current_stub()
+
+
+def test_decorating_a_testcase_class_wraps_each_test_method() -> None:
+    seen: list[object] = []
+
+    @AssociationStub()
+    class Case(unittest.TestCase):
+        def setUp(self) -> None:
+            seen.append(("setUp", _active()))
+
+        def test_one(self) -> None:
+            seen.append(("test_one", current_stub().calls))
+
+        def test_two(self) -> None:
+            seen.append(("test_two", current_stub().calls))
+
+        def helper(self) -> None:  # not a test: left alone
+            pass
+
+    result = unittest.TestResult()
+    unittest.defaultTestLoader.loadTestsFromTestCase(Case).run(result)
+    assert result.wasSuccessful(), result.errors + result.failures
+    assert seen == [("setUp", False), ("test_one", ()), ("setUp", False), ("test_two", ())]
+    assert not hasattr(Case.helper, "__wrapped__")
+    assert hasattr(Case.test_one, "__wrapped__")
+
+
+def _active() -> bool:
+    try:
+        current_stub()
+    except StubStateError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(
+    "target", [42, "name", dict, type("Plain", (), {})], ids=["int", "str", "dict", "class"]
+)
+def test_decorating_anything_else_is_a_type_error(target: Any) -> None:
+    with pytest.raises(TypeError, match="can decorate a function or a unittest.TestCase class"):
+        AssociationStub()(target)
+
+
+# -- options -----------------------------------------------------------------------------
+def test_options_are_keyword_only_and_checked_at_construction() -> None:
+    with pytest.raises(TypeError):
+        AssociationStub([])  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="history_limit must be at least 1"):
+        AssociationStub(history_limit=0)
+    with pytest.raises(TypeError) as info:
+        AssociationStub(acount_id="123456789012")
+    assert str(info.value).startswith(
+        "AssociationStub() got unknown option(s) acount_id; the options are clients, "
+        "passthrough, account_id, "
+    )
+    with pytest.raises(TypeError, match="passthrough= takes True or False"):
+        AssociationStub(passthrough="yes")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="clients= takes a list of SSM clients"):
+        AssociationStub(clients=boto3.client("ssm", region_name=REGION))
+
+
+def test_options_reach_the_backend() -> None:
+    start = datetime(2024, 3, 1, 12, 0, tzinfo=timezone.utc)
+    with AssociationStub(account_id="111122223333", start_time=start) as stub:
+        assert stub.backend.options.account_id == "111122223333"
+        assert stub.now == start
+        assert stub.advance(timedelta(minutes=5)) == start + timedelta(minutes=5)
+        assert stub.advance(60) == stub.now == start + timedelta(minutes=6)
+
+
+# -- test-side controls -------------------------------------------------------------------
+CONTROLS: list[tuple[str, tuple[Any, ...], dict[str, Any], tuple[Any, ...], dict[str, Any]]] = [
+    # (stub method, args, kwargs, expected backend args, expected backend kwargs)
+    ("advance", (30,), {}, (30,), {}),
+    ("settle", (), {}, (), {}),
+    ("run", ("aid",), {}, ("aid",), {}),
+    ("executions", ("aid",), {}, ("aid",), {}),
+    (
+        "add_instance",
+        ("i-1",),
+        {"tags": {"a": "b"}},
+        ("i-1",),
+        {"tags": {"a": "b"}, "platform": "Linux"},
+    ),
+    ("remove_instance", ("i-1",), {}, ("i-1",), {}),
+    ("set_outcome", ("i-1", "Failed"), {"duration": 5.0}, ("i-1", "Failed", 5.0), {}),
+    ("set_outcome", (), {}, ("*", "Success", None), {}),
+    (
+        "add_document",
+        ("Doc",),
+        {"document_type": "Command"},
+        ("Doc",),
+        {"parameters": None, "versions": None, "document_type": "Command"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "args", "kwargs", "want_args", "want_kwargs"), CONTROLS)
+def test_controls_delegate_to_the_backend(
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    want_args: tuple[Any, ...],
+    want_kwargs: dict[str, Any],
+) -> None:
+    seen: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+
+    def record(self: Backend, *a: Any, **k: Any) -> str:
+        seen.append((a, k))
+        return "answer"
+
+    monkeypatch.setattr(Backend, name, record)
+    with AssociationStub() as stub:
+        assert getattr(stub, name)(*args, **kwargs) in ("answer", None)
+    assert seen == [(want_args, want_kwargs)]
+
+
+@pytest.mark.parametrize(
+    ("name", "use"),
+    [
+        ("now", lambda s: s.now),
+        ("backend", lambda s: s.backend),
+        ("advance", lambda s: s.advance(1)),
+        ("settle", lambda s: s.settle()),
+        ("run", lambda s: s.run("a")),
+        ("executions", lambda s: s.executions("a")),
+        ("add_instance", lambda s: s.add_instance("i-1")),
+        ("remove_instance", lambda s: s.remove_instance("i-1")),
+        ("set_outcome", lambda s: s.set_outcome()),
+        ("add_document", lambda s: s.add_document("Doc")),
+        ("inject_error", lambda s: s.inject_error("CreateAssociation", "X")),
+    ],
+)
+def test_controls_need_an_active_stub(name: str, use: Any) -> None:
+    stub = AssociationStub()
+    with pytest.raises(StubStateError) as info:
+        use(stub)
+    assert str(info.value) == (
+        f"AssociationStub.{name} needs an active stub: use it inside `with stub:`, "
+        "a decorated function, or the ssm_assoc_stub fixture."
+    )
+    with stub:
+        pass
+    with pytest.raises(StubStateError):
+        use(stub)  # and not after it stopped either
+
+
+def test_calls_to_rejects_an_unknown_operation() -> None:
+    with pytest.raises(ValueError, match="calls_to\\(\\): unknown operation 'DescribeThing'"):
+        AssociationStub().calls_to("DescribeThing")
