@@ -258,3 +258,12 @@ OPERATIONS: dict[str, Operation] = {
     "UpdateAssociation": update_association,
     "UpdateAssociationStatus": update_association_status,
 }
+
+
+def _register_more() -> None:
+    from ._api_history import OPERATIONS as MORE
+
+    OPERATIONS.update(MORE)
+
+
+_register_more()

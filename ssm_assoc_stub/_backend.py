@@ -18,6 +18,7 @@ from typing import Any
 
 import attrs
 
+from ._api import OPERATIONS
 from ._clock import Clock
 from ._documents import DocumentRegistry
 from ._engine import Engine, Execution, Simulator
@@ -34,16 +35,7 @@ __all__ = ["Backend"]
 class Backend:
     """One stub's service state: every Region of its account, the fleet, the clock."""
 
-    SUPPORTED_OPERATIONS: frozenset[str] = frozenset(
-        {
-            "CreateAssociation",
-            "CreateAssociationBatch",
-            "DescribeAssociation",
-            "ListAssociationVersions",
-            "UpdateAssociation",
-            "UpdateAssociationStatus",
-        }
-    )
+    SUPPORTED_OPERATIONS: frozenset[str] = frozenset(OPERATIONS)
 
     def __init__(self, options: Options) -> None:
         self.options = options
@@ -73,8 +65,6 @@ class Backend:
         timestamps as aware UTC datetimes); raises ``ServiceError`` subclasses,
         in which case the state is as it was before the call.
         """
-        from ._api import OPERATIONS
-
         with self.lock:
             self._triggered.clear()
             response = OPERATIONS[operation](self, region, body)
