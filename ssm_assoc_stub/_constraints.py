@@ -104,6 +104,7 @@ def _translate(java: str) -> str:
     out: list[str] = []
     i, n = 0, len(java)
     in_class = class_start = False
+    after_set = False  # inside a class, just after \w, \d, \s or \p{..}: a "-" is literal
     while i < n:
         c = java[i]
         if c == "\\":
@@ -116,6 +117,9 @@ def _translate(java: str) -> str:
                 name, i = (java[i + 1 : end], end + 1) if end > i else (java[i : i + 1], i + 1)
                 body = _property_class(name)
                 out.append(body if in_class else f"[{'^' if d == 'P' else ''}{body}]")
+                after_set = in_class
+                class_start = False
+                continue
             elif d == "Q":
                 end = java.find("\\E", i)
                 literal, i = (java[i:], n) if end < 0 else (java[i:end], end + 2)
@@ -124,6 +128,7 @@ def _translate(java: str) -> str:
                 raise _Unsupported("\\" + d)
             else:
                 out.append("\\Z" if d == "z" and not in_class else "\\" + d)
+            after_set = in_class and d in "wdsWDS"
             class_start = False
             continue
         if in_class:
@@ -132,9 +137,11 @@ def _translate(java: str) -> str:
                 out.append("]")
             elif c == "[" or java.startswith("&&", i):
                 raise _Unsupported("nested class or intersection")
+            elif c == "-" and after_set:
+                out.append("\\-")  # Java: a range cannot start at a set
             else:
                 out.append("\\" + c if c in "]|&~" else c)
-            class_start = False
+            class_start = after_set = False
         elif c == "[":
             in_class = class_start = True
             out.append("[^" if java.startswith("^", i + 1) else "[")

@@ -731,3 +731,12 @@ def test_valid_inputs_produce_no_problems(operation: str) -> None:
     shape = MODEL.operation_model(operation).input_shape
     validate_parameters(params, shape)  # botocore's client-side checks accept them too
     assert check_constraints(shape, params) == []
+
+
+def test_hyphen_after_a_class_shorthand_is_literal_as_in_java() -> None:
+    # botocore 1.44's SSM model has role ARN patterns like this one; Python's re
+    # rejects "\w-\/" as a bad range, Java reads the "-" literally.
+    pattern = compile_java_pattern(r"^arn:aws[a-z0-9-]*:iam::\d{12}:role\/[\w-\/.@+=,]{1,1017}$")
+    assert pattern is not None
+    assert pattern.fullmatch("arn:aws:iam::123456789012:role/team-a/deploy")
+    assert not pattern.fullmatch("arn:aws:iam::123456789012:role/team a")
