@@ -1,0 +1,240 @@
+"""Per-node views in API form: DescribeInstanceAssociationsStatus and
+DescribeEffectiveInstanceAssociations.
+
+Both list, for one managed node, the associations of the Region that target it
+*now* (legacy InstanceId associations and Targets-based ones alike), in creation
+order.  Matching has no side effects: unlike running an association, asking
+about a node never registers it.  Decisions where AWS is silent (the stub's
+choice, see docs/behaviour):
+
+* A node the stub does not know: ``InvalidInstanceId`` with ``strict_fleet``;
+  otherwise only associations naming it explicitly (legacy ``InstanceId`` or an
+  ``InstanceIds`` value) reach it, so a node nobody named gets an empty list.
+* Per-node status is the node's latest result: ``InProgress`` while the current
+  execution runs on it, else the result of the latest execution that reached it
+  (``Success``, ``Failed``, ``TimedOut``, or ``Skipped`` per D-RC-4), else
+  ``Pending`` / ``Associated`` (observed, before the first run).
+* ``ExecutionDate`` is when the node's run ended (started, while in progress);
+  absent for Pending and Skipped.  ``ExecutionSummary`` is the agent's text for
+  one plugin, for finished runs only.  ``ErrorCode`` (Q-ST-3): the agent's code
+  for a failed run, ``ExecutionError``, cut to the model's 10 characters
+  (``ExecutionE``); none for other results (the agent reports no error for them).
+* ``DocumentVersion`` is the concrete document version the association version
+  resolves to now (``"1"``, never ``$DEFAULT``), as observed.
+* ``OutputUrl`` (only with an OutputLocation, only for a node that ran):
+  ``https://s3.<region>.amazonaws.com/<bucket>/<prefix>/<output source id>/<node>``,
+  Run Command's layout under the execution target's OutputSource id.
+* DescribeEffectiveInstanceAssociations pages 5 items by default, its maximum
+  (D-PAG-1's rule: the default is the documented maximum).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from ._errors import InvalidInstanceId, ServiceError
+from ._fleet import Instance, _matches, is_instance_ids_key
+
+if TYPE_CHECKING:
+    from ._backend import Backend
+    from ._engine import Execution, TargetResult
+    from ._model import AssociationSpec, AssociationState, AssociationVersion
+
+__all__ = ["EFFECTIVE_PAGE_SIZE", "OPERATIONS", "output_source_id", "targets_node"]
+
+Operation = Callable[["Backend", str, Mapping[str, Any]], dict[str, Any]]
+
+EFFECTIVE_PAGE_SIZE = 5  # EffectiveInstanceAssociationMaxResults: 1..5
+ERROR_CODE_LENGTH = 10  # AgentErrorCode: max 10 (Q-ST-3)
+_AGENT_ERROR_CODES = {"Failed": "ExecutionError"}
+_SUMMARY_COUNTS = {"Success": (1, 0, 0), "Failed": (0, 1, 0), "TimedOut": (0, 0, 1)}
+_OUTPUT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://ssm-assoc-stub/output-source")
+
+
+def output_source_id(execution_id: str, instance_id: str) -> str:
+    """The Run Command id behind one node's run: 36 characters, stable per (execution, node)."""
+    return str(uuid.uuid5(_OUTPUT_NAMESPACE, f"{execution_id}/{instance_id}"))
+
+
+def execution_summary(status: str) -> str | None:
+    """The agent's summary of a one-plugin run, e.g. ``1 out of 1 plugin processed, ...``."""
+    counts = _SUMMARY_COUNTS.get(status)
+    if counts is None:
+        return None
+    success, failed, timed_out = counts
+    return (
+        f"1 out of 1 plugin processed, {success} success, {failed} failed, "
+        f"{timed_out} timedout, 0 skipped. "
+    )
+
+
+def targets_node(spec: AssociationSpec, instance_id: str, instance: Instance | None) -> bool:
+    """Whether ``spec`` reaches the node now (the rules of ``Fleet.resolve``, read-only).
+
+    ``instance`` is the registered node, or None for a node the stub does not
+    know: only an explicit ``InstanceIds`` value (or legacy InstanceId) reaches it.
+    """
+    if spec.instance_id is not None:
+        return spec.instance_id == instance_id
+    if not spec.targets:
+        return False
+    for target in spec.targets:
+        if is_instance_ids_key(target.key) and "*" not in target.values:
+            if instance_id not in target.values:
+                return False
+        elif instance is None or not _matches(instance, target):
+            return False
+    return True
+
+
+def _associations_of(backend: Backend, region: str, instance_id: str) -> list[AssociationState]:
+    instance = backend.fleet.get(instance_id)
+    if instance is None and backend.options.strict_fleet:
+        raise InvalidInstanceId(f"Instance {instance_id} is not a valid managed node.")
+    return [
+        state
+        for state in backend.associations(region).values()
+        if targets_node(state.spec, instance_id, instance)
+    ]
+
+
+def _paged(
+    backend: Backend,
+    listing: str,
+    states: list[AssociationState],
+    body: Mapping[str, Any],
+    result_key: str,
+    build: Callable[[AssociationState], dict[str, Any]],
+    *,
+    limit: int = 50,
+) -> dict[str, Any]:
+    page, token = backend.paginator.page(
+        listing,
+        states,
+        max_results=body.get("MaxResults"),
+        next_token=body.get("NextToken"),
+        limit=limit,
+    )
+    response: dict[str, Any] = {result_key: [build(state) for state in page]}
+    if token is not None:
+        response["NextToken"] = token
+    return response
+
+
+def _document_version(backend: Backend, spec: AssociationSpec) -> str | None:
+    """The concrete version ``spec`` runs; None if the document has changed under it."""
+    try:
+        return backend.documents.get(spec.name).version(spec.document_version).version
+    except ServiceError:
+        return None
+
+
+def _content(backend: Backend, spec: AssociationSpec) -> str | None:
+    try:
+        return backend.documents.get(spec.name).version(spec.document_version).content
+    except ServiceError:
+        return None
+
+
+def _version(state: AssociationState, number: str) -> AssociationVersion:
+    index = int(number) - 1
+    return state.versions[index] if 0 <= index < len(state.versions) else state.latest
+
+
+def _latest_result(
+    backend: Backend, state: AssociationState, instance_id: str
+) -> tuple[Execution, TargetResult] | None:
+    current = backend.engine.snapshot(state.association_id)
+    if current is not None:
+        result = current.targets.get(instance_id)
+        if result is not None and result.status == "InProgress":
+            return current, result
+    return state.node_results.get(instance_id)
+
+
+def _status_info(backend: Backend, state: AssociationState, instance_id: str) -> dict[str, Any]:
+    latest = _latest_result(backend, state, instance_id)
+    version = state.latest if latest is None else _version(state, latest[0].association_version)
+    spec = version.spec
+    out: dict[str, Any] = {"AssociationId": state.association_id, "Name": spec.name}
+    document_version = _document_version(backend, spec)
+    if document_version is not None:
+        out["DocumentVersion"] = document_version
+    out["AssociationVersion"] = str(version.version)
+    out["InstanceId"] = instance_id
+    if latest is None:
+        out["Status"] = "Pending"
+        out["DetailedStatus"] = "Associated"
+    else:
+        execution, result = latest
+        when = result.ended or result.started
+        if when is not None:
+            out["ExecutionDate"] = when
+        out["Status"] = result.status
+        out["DetailedStatus"] = result.detailed_status
+        summary = execution_summary(result.status) if result.ended is not None else None
+        if summary is not None:
+            out["ExecutionSummary"] = summary
+        code = _AGENT_ERROR_CODES.get(result.status)
+        if code is not None:
+            out["ErrorCode"] = code[:ERROR_CODE_LENGTH]  # Q-ST-3
+        output = spec.output_location
+        if output is not None and output.bucket is not None and result.started is not None:
+            region = output.region or state.region
+            prefix = f"{output.key_prefix.strip('/')}/" if output.key_prefix else ""
+            source = output_source_id(execution.execution_id, instance_id)
+            url = (
+                f"https://s3.{region}.amazonaws.com/{output.bucket}/{prefix}{source}/{instance_id}"
+            )
+            out["OutputUrl"] = {"S3OutputUrl": {"OutputUrl": url}}
+    if spec.association_name is not None:
+        out["AssociationName"] = spec.association_name
+    return out
+
+
+def describe_instance_associations_status(
+    backend: Backend, region: str, body: Mapping[str, Any]
+) -> dict[str, Any]:
+    instance_id = str(body["InstanceId"])
+    states = _associations_of(backend, region, instance_id)
+    return _paged(
+        backend,
+        f"instance-status:{region}:{instance_id}",
+        states,
+        body,
+        "InstanceAssociationStatusInfos",
+        lambda state: _status_info(backend, state, instance_id),
+    )
+
+
+def _effective(backend: Backend, state: AssociationState, instance_id: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"AssociationId": state.association_id, "InstanceId": instance_id}
+    content = _content(backend, state.spec)
+    if content is not None:
+        out["Content"] = content
+    out["AssociationVersion"] = str(state.latest.version)
+    return out
+
+
+def describe_effective_instance_associations(
+    backend: Backend, region: str, body: Mapping[str, Any]
+) -> dict[str, Any]:
+    instance_id = str(body["InstanceId"])
+    states = _associations_of(backend, region, instance_id)
+    return _paged(
+        backend,
+        f"effective:{region}:{instance_id}",
+        states,
+        body,
+        "Associations",
+        lambda state: _effective(backend, state, instance_id),
+        limit=EFFECTIVE_PAGE_SIZE,
+    )
+
+
+OPERATIONS: dict[str, Operation] = {
+    "DescribeInstanceAssociationsStatus": describe_instance_associations_status,
+    "DescribeEffectiveInstanceAssociations": describe_effective_instance_associations,
+}
