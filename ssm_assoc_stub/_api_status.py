@@ -35,7 +35,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ._errors import InvalidInstanceId, ServiceError
-from ._fleet import Instance, _matches, is_instance_ids_key
+from ._fleet import Instance, is_instance_ids_key, target_matches
 
 if TYPE_CHECKING:
     from ._backend import Backend
@@ -84,7 +84,7 @@ def targets_node(spec: AssociationSpec, instance_id: str, instance: Instance | N
         if is_instance_ids_key(target.key) and "*" not in target.values:
             if instance_id not in target.values:
                 return False
-        elif instance is None or not _matches(instance, target):
+        elif instance is None or not target_matches(instance, target):
             return False
     return True
 

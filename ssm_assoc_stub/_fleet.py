@@ -15,6 +15,7 @@ __all__ = [
     "Instance",
     "OutcomeFunction",
     "is_instance_ids_key",
+    "target_matches",
 ]
 
 OUTCOME_STATUSES = ("Success", "Failed", "TimedOut")
@@ -134,7 +135,7 @@ class Fleet:
             candidates = sorted(self._instances.values(), key=lambda i: i.order)
         else:
             candidates = [self._instances[i] for i in dict.fromkeys(ordered)]
-        return [c.instance_id for c in candidates if all(_matches(c, t) for t in filters)]
+        return [c.instance_id for c in candidates if all(target_matches(c, t) for t in filters)]
 
     # -- outcomes ------------------------------------------------------------
     def set_outcome(
@@ -171,7 +172,7 @@ class Fleet:
         return status, float(duration)
 
 
-def _matches(instance: Instance, target: Target) -> bool:
+def target_matches(instance: Instance, target: Target) -> bool:
     key = target.key
     if is_instance_ids_key(key):  # only "*" reaches here
         return True
