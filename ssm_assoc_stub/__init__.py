@@ -1,7 +1,8 @@
 """Emulate AWS Systems Manager State Manager associations in-process for boto3 tests.
 
 Importing the package is cheap: botocore, boto3 and the emulated service load
-when a stub first starts, and ``Call`` (an attrs record) when first looked up.
+when a stub first starts, and ``Call`` and ``CallError`` (the records of
+``AssociationStub.calls``) when first looked up.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from typing import TYPE_CHECKING, Any
 from ._stub import AssociationStub, StubStateError, UnsupportedOperationError, current_stub
 
 if TYPE_CHECKING:
-    from ._calls import Call
+    from ._calls import Call, CallError
 
 __all__ = [
     "AssociationStub",
     "Call",
+    "CallError",
     "StubStateError",
     "UnsupportedOperationError",
     "__version__",
@@ -25,7 +27,7 @@ __all__ = [
 __version__ = "0.1.0"
 
 # Names re-exported lazily (PEP 562), so that importing the package stays cheap.
-_LAZY = {"Call": "._calls"}
+_LAZY = {"Call": "._calls", "CallError": "._calls"}
 
 
 def __getattr__(name: str) -> Any:

@@ -71,7 +71,7 @@ def freeze(value: Any) -> Any:
 
 
 class CallError(NamedTuple):
-    """The error a call failed with: ``(code, message)``."""
+    """The error a recorded call failed with (``Call.error``): ``(code, message)``."""
 
     code: str
     message: str

@@ -1,4 +1,4 @@
-"""botocore glue: the only module that imports botocore.
+"""botocore glue: with ``_aio`` (aiobotocore), the only module that imports botocore.
 
 A stub binds an SSM client through the client's public event system only:
 
@@ -6,14 +6,16 @@ A stub binds an SSM client through the client's public event system only:
   read-only deep copy of the API parameters in the request context under
   ``ssm_assoc_stub.params``, for ``stub.calls``;
 * ``before-call.ssm`` (unique id ``ssm_assoc_stub.answer``) answers the call
-  with ``(AWSResponse, parsed)``, as botocore's ``Stubber`` does, so nothing
-  is signed or sent.
+  with ``(AWSResponse, parsed)``, as botocore's ``Stubber`` does (an
+  ``AioAWSResponse`` for an aiobotocore client), so nothing is signed or sent.
 
 Each client carries one pair of handlers however many stubs bind it; they answer
 for the stub that bound the client last (a per-client stack), and are removed
 when the last stub unbinds it.  While any stub is active,
 ``botocore.session.Session.create_client`` is wrapped so every new SSM client
-is handed to the stub layer for binding.
+is handed to the stub layer for binding (which stub binds it is ``_stub``'s
+rule).  aiobotocore clients get the same handlers, and are caught where
+aiobotocore makes them: see ``_aio``.
 
 Responses are produced the way botocore sees a real one: the backend's answer is
 encoded as the JSON body AWS would send (timestamps as epoch seconds) and run
@@ -46,6 +48,7 @@ import botocore.session
 from botocore.awsrequest import AWSResponse
 from botocore.parsers import create_parser
 
+from . import _aio
 from ._calls import Call, CallError, freeze
 from ._constraints import check_constraints
 from ._errors import ServiceError, ValidationException, error_for_code, validation_message
@@ -66,6 +69,7 @@ __all__ = [
     "patch_create_client",
     "success_response",
     "unbind",
+    "unbind_all",
     "unpatch_create_client",
 ]
 
@@ -122,9 +126,9 @@ def bind(client: Any, state: StubState) -> bool:
             stack = _BINDINGS[client] = []
             events = client.meta.events
             events.register(_CAPTURE_EVENT, _capture, unique_id=CAPTURE_ID)
-            events.register(
-                _ANSWER_EVENT, _answerer(stack, client.meta.region_name), unique_id=ANSWER_ID
-            )
+            response_class = _aio.response_class() if _aio.is_async_client(client) else AWSResponse
+            answer = _answerer(stack, client.meta.region_name, response_class)
+            events.register(_ANSWER_EVENT, answer, unique_id=ANSWER_ID)
         stack.append(state)
         return True
 
@@ -146,11 +150,26 @@ def unbind(client: Any, state: StubState) -> None:
             events.unregister(_ANSWER_EVENT, unique_id=ANSWER_ID)
 
 
+def unbind_all(state: StubState) -> None:
+    """Unbind every client of ``state``; the first failure is raised after the rest."""
+    failure: Exception | None = None
+    for client in state.clients:
+        try:
+            unbind(client, state)
+        except Exception as error:
+            failure = failure or error
+    state.clients.clear()
+    if failure is not None:
+        raise failure
+
+
 def _capture(params: Mapping[str, Any], context: dict[str, Any], **kwargs: Any) -> None:
     context[PARAMS_KEY] = freeze(params)
 
 
-def _answerer(stack: list[StubState], region: str) -> Callable[..., Answer | None]:
+def _answerer(
+    stack: list[StubState], region: str, response_class: type[AWSResponse]
+) -> Callable[..., Answer | None]:
     def answer(
         model: OperationModel, params: dict[str, Any], context: dict[str, Any], **kwargs: Any
     ) -> Answer | None:
@@ -158,7 +177,7 @@ def _answerer(stack: list[StubState], region: str) -> Callable[..., Answer | Non
             state = stack[-1] if stack else None
         if state is None:  # unbound while the call was on its way
             return None
-        return respond(state, region, model, params, context)
+        return respond(state, region, model, params, context, response_class)
 
     return answer
 
@@ -170,6 +189,7 @@ def respond(
     model: OperationModel,
     request: Mapping[str, Any],
     context: Mapping[str, Any],
+    response_class: type[AWSResponse] = AWSResponse,
 ) -> Answer | None:
     """Answer one call for ``state``; ``None`` lets it go on (passthrough)."""
     operation = model.name
@@ -194,12 +214,12 @@ def respond(
                 error = raised
         date = backend.clock.now
         if error is None:
-            http, parsed = success_response(model, result, url, date)
+            http, parsed = success_response(model, result, url, date, response_class)
             record = Call(
                 operation=operation, params=params, region=region, response=freeze(parsed)
             )
         else:
-            http, parsed = error_response(model, error, url, date)
+            http, parsed = error_response(model, error, url, date, response_class)
             record = Call(
                 operation=operation,
                 params=params,
@@ -220,18 +240,28 @@ def _decode_body(body: object) -> dict[str, Any]:
 
 
 def success_response(
-    model: OperationModel, result: Mapping[str, Any], url: str, date: datetime
+    model: OperationModel,
+    result: Mapping[str, Any],
+    url: str,
+    date: datetime,
+    response_class: type[AWSResponse] = AWSResponse,
 ) -> Answer:
     """The ``(http, parsed)`` pair botocore would make of a 200 carrying ``result``."""
     body = json.dumps(result, default=_encode_timestamp, separators=(",", ":")).encode()
-    return _parse(model, 200, body, url, date, error_code=None)
+    return _parse(model, 200, body, url, date, None, response_class)
 
 
-def error_response(model: OperationModel, error: ServiceError, url: str, date: datetime) -> Answer:
+def error_response(
+    model: OperationModel,
+    error: ServiceError,
+    url: str,
+    date: datetime,
+    response_class: type[AWSResponse] = AWSResponse,
+) -> Answer:
     """The ``(http, parsed)`` pair botocore would make of AWS's response for ``error``."""
     wire = {"__type": error.code, "Message": error.message}
     body = json.dumps(wire, separators=(",", ":")).encode()
-    return _parse(model, error.status, body, url, date, error_code=error.code)
+    return _parse(model, error.status, body, url, date, error.code, response_class)
 
 
 def _parse(
@@ -241,6 +271,7 @@ def _parse(
     url: str,
     date: datetime,
     error_code: str | None,
+    response_class: type[AWSResponse],
 ) -> Answer:
     headers = {
         "x-amzn-requestid": str(uuid.uuid4()),
@@ -257,7 +288,7 @@ def _parse(
         if shape is not None:
             parsed.update(parser.parse(raw, shape))
     parsed["ResponseMetadata"]["RetryAttempts"] = 0
-    return AWSResponse(url, status, headers, None), parsed
+    return response_class(url, status, headers, None), parsed
 
 
 def _encode_timestamp(value: object) -> float:
@@ -275,7 +306,7 @@ _PATCH_LOCK = threading.Lock()
 
 
 def patch_create_client(on_ssm_client: Callable[[Any], None]) -> None:
-    """Wrap ``Session.create_client`` so each new SSM client goes to ``on_ssm_client``."""
+    """Wrap ``Session.create_client`` (and aiobotocore's) to hand new SSM clients over."""
     global _ORIGINAL_CREATE_CLIENT, _PATCHED_CREATE_CLIENT
     with _PATCH_LOCK:
         if _PATCHED_CREATE_CLIENT is not None:
@@ -291,11 +322,13 @@ def patch_create_client(on_ssm_client: Callable[[Any], None]) -> None:
 
         botocore.session.Session.create_client = create_client
         _ORIGINAL_CREATE_CLIENT, _PATCHED_CREATE_CLIENT = original, create_client
+    _aio.patch_create_client(on_ssm_client)
 
 
 def unpatch_create_client() -> None:
-    """Put the original ``Session.create_client`` back."""
+    """Put the original ``Session.create_client`` (and aiobotocore's) back."""
     global _ORIGINAL_CREATE_CLIENT, _PATCHED_CREATE_CLIENT
+    _aio.unpatch_create_client()
     with _PATCH_LOCK:
         if _PATCHED_CREATE_CLIENT is None or _ORIGINAL_CREATE_CLIENT is None:
             return

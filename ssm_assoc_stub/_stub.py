@@ -2,21 +2,34 @@
 
 Binding rule
 ------------
-A stub answers exactly the SSM clients created while it is the innermost active
-stub, plus the clients passed in ``clients=``.  Clients are created through any
-botocore session (``boto3.client``, ``boto3.Session().client``,
-``botocore.session.get_session().create_client``).  When the stub stops, its
-clients are unbound: a client created inside one stub's block and used inside a
-later one does not see the earlier stub's state, and is not bound to the later
-stub unless passed in its ``clients=``.  A client used after every stub stopped
-behaves exactly as it would without ssm_assoc_stub.  Clients of other services
-are never touched.
+A stub answers exactly the SSM clients created while it is the current stub
+(below) and those passed in its ``clients=``.  "Created" covers every botocore
+session (``boto3.client``, ``boto3.Session().client``, ``botocore.session``)
+and aiobotocore (``async with AioSession().create_client("ssm") as ssm``, so
+aioboto3 too): an async client is made, and bound, when ``async with`` enters,
+and is answered by the same handlers with the same state.  No other client: not
+one made before the stub started (by boto3's default session, say) unless passed
+in ``clients=``, and not one made in an earlier stub's block, which does not see
+that stub's state either.  Once a stub stops its clients are unbound and behave
+exactly as without ssm_assoc_stub.  A client bound to several stubs (an outer
+stub's client in an inner stub's ``clients=``) is answered by the one that bound
+it last, until that one stops.  Clients of other services are never touched.
 
-Active stubs form one process-wide stack (not one per thread): ``current_stub()``
-is the innermost, and a client created in any thread while a stub is innermost
-binds to that stub.  A client bound to several stubs (an outer stub's client
-passed in an inner stub's ``clients=``) is answered by the one that bound it
-last, until that one stops.
+The current stub, which ``current_stub()`` returns and which binds new clients,
+depends on the thread that asks (asyncio tasks share their loop's thread):
+
+1. the innermost active stub started in this thread: each thread has its own
+   stack, so two tests running in two threads never share a stub;
+2. else, if every active stub was started in one thread, that thread's innermost
+   one: a worker thread (or an event loop in a thread) that code under test
+   starts inside a stub block binds its clients to that stub;
+3. else (stubs active in several threads, none in this one) nothing can tell
+   which test this thread works for: ``current_stub()`` and creating an SSM
+   client raise ``StubStateError`` rather than guess.
+
+A decorated ``unittest.TestCase`` class gets a fresh run of the stub for each
+test, from the start of ``setUp`` to the last cleanup, so clients made in
+``setUp`` (or ``asyncSetUp``) are bound and ``tearDown`` still sees the stub.
 
 Nothing here imports botocore: ``start()`` loads the glue lazily, so importing
 the package stays cheap.
@@ -44,9 +57,12 @@ __all__ = ["AssociationStub", "StubStateError", "UnsupportedOperationError", "cu
 
 _T = TypeVar("_T")
 
-# The active stubs, innermost last; guarded by _LOCK together with the
-# create_client patch (installed on the first start, removed on the last stop).
-_STACK: list[AssociationStub] = []
+# The active stubs: every one in start order (_ACTIVE), and each thread's own
+# stack, innermost last (_LOCAL.stack, also held by each stub so that any thread
+# can stop it).  Guarded by _LOCK together with the create_client patches
+# (installed on the first start in any thread, removed on the last stop).
+_ACTIVE: list[AssociationStub] = []
+_LOCAL = threading.local()
 _LOCK = threading.RLock()
 
 
@@ -68,23 +84,41 @@ class UnsupportedOperationError(AssertionError, NotImplementedError):
 
 
 def current_stub() -> AssociationStub:
-    """The innermost active stub."""
+    """The current stub of the calling thread (see the binding rule)."""
     with _LOCK:
-        if not _STACK:
-            raise StubStateError(
-                "current_stub(): no AssociationStub is active. Call it inside "
-                "`with AssociationStub():`, a function decorated with @AssociationStub(), "
-                "or a test that uses the ssm_assoc_stub fixture."
-            )
-        return _STACK[-1]
+        stub = _current()
+    if stub is None:
+        raise StubStateError(
+            "current_stub(): no AssociationStub is active. Call it inside "
+            "`with AssociationStub():`, a function decorated with @AssociationStub(), "
+            "or a test that uses the ssm_assoc_stub fixture."
+        )
+    return stub
+
+
+def _current() -> AssociationStub | None:
+    """The calling thread's current stub, None if no stub is active; call with _LOCK."""
+    stack: list[AssociationStub] | None = getattr(_LOCAL, "stack", None)
+    if stack:
+        return stack[-1]
+    threads = len({id(stub._stack) for stub in _ACTIVE})
+    if threads > 1:
+        raise StubStateError(
+            f"No AssociationStub is active in this thread, and stubs are active in "
+            f"{threads} other threads: there is no telling which one this thread works "
+            "for. Create the SSM client in the thread that started the stub and hand it "
+            "over, or pass it in AssociationStub(clients=[...])."
+        )
+    return _ACTIVE[-1] if _ACTIVE else None
 
 
 def _bind_new_client(client: Any) -> None:
-    """Bind an SSM client just created by a botocore session to the innermost stub."""
+    """Bind an SSM client just made (by botocore or aiobotocore) to the current stub."""
     from . import _glue
 
     with _LOCK:
-        state = _STACK[-1]._state if _STACK else None
+        stub = _current()
+        state = stub._state if stub is not None else None
         if state is not None and _glue.bind(client, state):
             state.clients.append(client)
 
@@ -99,12 +133,18 @@ def _check_clients(clients: Iterable[Any] | None) -> tuple[Any, ...]:
         meta = getattr(client, "meta", None)
         service_model = getattr(meta, "service_model", None)
         name = getattr(service_model, "service_name", None)
-        if name != "ssm":
-            what = f"a {name!r} client" if name is not None else repr(client)
+        if name == "ssm":
+            continue
+        if hasattr(client, "__aenter__") and name is None:  # aiobotocore's ClientCreatorContext
             raise TypeError(
-                f"clients= takes SSM clients only, got {what}. Pass clients made with "
-                "boto3.client('ssm', ...); clients of other services are never bound."
+                f"clients= takes clients, got {client!r}, which makes one. Enter it first: "
+                "`async with session.create_client('ssm') as ssm:`, then pass ssm."
             )
+        what = f"a {name!r} client" if name is not None else repr(client)
+        raise TypeError(
+            f"clients= takes SSM clients only, got {what}. Pass clients made with "
+            "boto3.client('ssm', ...); clients of other services are never bound."
+        )
     return checked
 
 
@@ -146,6 +186,7 @@ class AssociationStub:
         self._options = _build_options(options)
         self._active = False
         self._state: StubState | None = None  # the latest run's; kept after stop for .calls
+        self._stack: list[AssociationStub] | None = None  # its thread's stack while active
 
     def __repr__(self) -> str:
         status = "active" if self._active else "inactive"
@@ -168,12 +209,17 @@ class AssociationStub:
                 for client in self._clients:
                     if _glue.bind(client, state):
                         state.clients.append(client)
-                if not _STACK:
+                if not _ACTIVE:
                     _glue.patch_create_client(_bind_new_client)
             except BaseException:
-                _unbind_all(state)
+                _glue.unbind_all(state)
                 raise
-            _STACK.append(self)
+            stack: list[AssociationStub] | None = getattr(_LOCAL, "stack", None)
+            if stack is None:
+                stack = _LOCAL.stack = []
+            stack.append(self)
+            _ACTIVE.append(self)
+            self._stack = stack
             self._state = state
             self._active = True
         return self
@@ -187,11 +233,14 @@ class AssociationStub:
             if not self._active or state is None:
                 raise StubStateError("This AssociationStub is not active: nothing to stop.")
             self._active = False
-            _STACK.remove(self)
+            _ACTIVE.remove(self)
+            if self._stack is not None:
+                self._stack.remove(self)
+                self._stack = None
             try:
-                _unbind_all(state)
+                _glue.unbind_all(state)
             finally:
-                if not _STACK:
+                if not _ACTIVE:
                     _glue.unpatch_create_client()
 
     def __enter__(self) -> AssociationStub:
@@ -230,11 +279,7 @@ class AssociationStub:
                     f"AssociationStub() can decorate a function or a unittest.TestCase "
                     f"class, not the class {target.__qualname__}"
                 )
-            for name in dir(target):
-                method = getattr(target, name)
-                if name.startswith("test") and inspect.isfunction(method):
-                    setattr(target, name, self(method))
-            return target
+            return cast("_T", self._decorate_testcase(target))
         if not (inspect.isfunction(target) or inspect.ismethod(target)):
             raise TypeError(
                 f"AssociationStub() can decorate a function or a unittest.TestCase class, "
@@ -256,6 +301,19 @@ class AssociationStub:
                 return func(*args, **kwargs)
 
         return cast("_T", run)
+
+    def _decorate_testcase(self, case_class: type[Any]) -> type[Any]:
+        """Run the stub from the start of each test's ``setUp`` to its cleanups."""
+        original = case_class.setUp
+
+        @functools.wraps(original)
+        def setUp(case: Any) -> None:
+            self.start()
+            case.addCleanup(self.stop)  # after tearDown and the test's own cleanups
+            original(case)
+
+        case_class.setUp = setUp
+        return case_class
 
     # -- recorded calls and injected errors ------------------------------------
     @property
@@ -360,21 +418,6 @@ class AssociationStub:
                 "`with stub:`, a decorated function, or the ssm_assoc_stub fixture."
             )
         return state
-
-
-def _unbind_all(state: StubState) -> None:
-    """Unbind every client of ``state``; the first failure is raised after the rest."""
-    from . import _glue
-
-    failure: Exception | None = None
-    for client in state.clients:
-        try:
-            _glue.unbind(client, state)
-        except Exception as error:
-            failure = failure or error
-    state.clients.clear()
-    if failure is not None:
-        raise failure
 
 
 def _check_operation(what: str, operation: str) -> None:

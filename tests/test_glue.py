@@ -10,6 +10,8 @@ stub hook to the point where botocore would use the network.
 from __future__ import annotations
 
 import copy
+import importlib
+import importlib.util
 import json
 import pickle
 import threading
@@ -190,6 +192,33 @@ def test_nested_stubs_answer_their_own_clients() -> None:
     assert (len(outer.calls), len(inner.calls), len(lender.calls)) == (2, 1, 1)
 
 
+@pytest.mark.parametrize("how", ["not installed", "not importable"])
+def test_without_aiobotocore_botocore_clients_are_bound_as_ever(
+    monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    real_find_spec, real_import = importlib.util.find_spec, importlib.import_module
+    asked: list[str] = []
+
+    def find_spec(name: str, *args: Any) -> Any:
+        asked.append(name)
+        return None if how == "not installed" and name == "aiobotocore" else real_find_spec(name)
+
+    def import_module(name: str, *args: Any) -> Any:
+        if how == "not importable" and name.startswith("aiobotocore"):
+            raise ImportError(f"cannot import {name}")
+        return real_import(name, *args)
+
+    aio = real_import("aiobotocore.client") if real_find_spec("aiobotocore") else None
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    monkeypatch.setattr(importlib, "import_module", import_module)
+    with AssociationStub() as stub:
+        describe_unknown(new_ssm())
+        if aio is not None:  # loaded, but "not there" for the stub: left alone
+            assert not hasattr(aio.AioClientCreator.create_client, "__wrapped__")
+    assert "aiobotocore" in asked
+    assert len(stub.calls) == 1
+
+
 def test_other_services_are_never_touched() -> None:
     with AssociationStub() as stub:
         s3 = unanswered_probe(boto3.client("s3", region_name=REGION, **fake_keys()))
@@ -209,6 +238,23 @@ def test_a_non_ssm_client_in_clients_is_a_type_error() -> None:
 
 
 # -- what is answered ----------------------------------------------------------
+# Every emulated operation, as the messages list them (the registry grows).
+EMULATED = ", ".join(sorted(Backend.SUPPORTED_OPERATIONS))
+SIX = {
+    "CreateAssociation",
+    "CreateAssociationBatch",
+    "DescribeAssociation",
+    "ListAssociationVersions",
+    "UpdateAssociation",
+    "UpdateAssociationStatus",
+}
+
+
+def test_the_emulated_operations_include_the_six_and_not_get_parameter() -> None:
+    assert SIX <= Backend.SUPPORTED_OPERATIONS
+    assert "GetParameter" not in Backend.SUPPORTED_OPERATIONS
+
+
 def test_an_unsupported_operation_raises_a_clear_error() -> None:
     with AssociationStub() as stub:
         ssm = new_ssm()
@@ -219,10 +265,8 @@ def test_an_unsupported_operation_raises_a_clear_error() -> None:
     assert error.operation == "GetParameter"
     assert str(error) == (
         "ssm_assoc_stub does not emulate the SSM operation GetParameter. It emulates: "
-        "CreateAssociation, CreateAssociationBatch, DescribeAssociation, "
-        "ListAssociationVersions, UpdateAssociation, UpdateAssociationStatus. To send other "
-        "SSM calls on to whatever comes next (moto's mock_aws, or the network), use "
-        "AssociationStub(passthrough=True)."
+        f"{EMULATED}. To send other SSM calls on to whatever comes next (moto's mock_aws, "
+        "or the network), use AssociationStub(passthrough=True)."
     )
     assert stub.calls == ()
 
@@ -401,9 +445,7 @@ def test_inject_error_names_the_valid_operations() -> None:
     with AssociationStub() as stub, pytest.raises(ValueError) as info:
         stub.inject_error("GetParameter", "ThrottlingException")
     assert str(info.value) == (
-        "inject_error(): unknown operation 'GetParameter'; the stub emulates "
-        "CreateAssociation, CreateAssociationBatch, DescribeAssociation, "
-        "ListAssociationVersions, UpdateAssociation, UpdateAssociationStatus"
+        f"inject_error(): unknown operation 'GetParameter'; the stub emulates {EMULATED}"
     )
 
 

@@ -33,6 +33,7 @@ def test_the_public_names() -> None:
     assert sorted(ssm_assoc_stub.__all__) == [
         "AssociationStub",
         "Call",
+        "CallError",
         "StubStateError",
         "UnsupportedOperationError",
         "__version__",
@@ -41,13 +42,18 @@ def test_the_public_names() -> None:
     namespace: dict[str, Any] = {}
     exec("from ssm_assoc_stub import *", namespace)
     assert namespace["Call"] is ssm_assoc_stub.Call
+    assert namespace["CallError"] is ssm_assoc_stub.CallError
+    assert ssm_assoc_stub.CallError("Code", "text").code == "Code"
+    with pytest.raises(AttributeError, match="has no attribute 'Nope'"):
+        ssm_assoc_stub.Nope  # noqa: B018
     assert issubclass(StubStateError, AssertionError)
 
 
 def test_importing_the_package_and_plugin_loads_no_heavy_module() -> None:
     probe = (
         "import sys, ssm_assoc_stub, ssm_assoc_stub.plugin\n"
-        "heavy = {'boto3', 'botocore', 'attr', 'attrs', 'croniter', 'inspect', 'unittest'}\n"
+        "heavy = {'boto3', 'botocore', 'aiobotocore', 'aiohttp', 'attr', 'attrs', 'croniter',"
+        " 'inspect', 'unittest'}\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & heavy))\n"
     )
     out = subprocess.run(
@@ -197,29 +203,64 @@ def test_the_decorator_supports_coroutine_functions() -> None:
         current_stub()
 
 
-def test_decorating_a_testcase_class_wraps_each_test_method() -> None:
+def test_a_decorated_testcase_has_a_fresh_stub_from_setup_to_cleanups() -> None:
     seen: list[object] = []
+    stubs: list[AssociationStub] = []
 
     @AssociationStub()
     class Case(unittest.TestCase):
         def setUp(self) -> None:
-            seen.append(("setUp", _active()))
+            stubs.append(current_stub())
+            self.ssm = boto3.client("ssm", region_name=REGION)  # made in setUp: bound
+            self.addCleanup(lambda: seen.append(("cleanup", len(current_stub().calls))))
+
+        def tearDown(self) -> None:
+            seen.append(("tearDown", len(current_stub().calls)))
 
         def test_one(self) -> None:
-            seen.append(("test_one", current_stub().calls))
+            call_unknown(self.ssm)
+            seen.append(("test_one", len(current_stub().calls)))
 
         def test_two(self) -> None:
-            seen.append(("test_two", current_stub().calls))
-
-        def helper(self) -> None:  # not a test: left alone
-            pass
+            call_unknown(self.ssm)
+            call_unknown(self.ssm)
+            seen.append(("test_two", len(current_stub().calls)))
 
     result = unittest.TestResult()
     unittest.defaultTestLoader.loadTestsFromTestCase(Case).run(result)
     assert result.wasSuccessful(), result.errors + result.failures
-    assert seen == [("setUp", False), ("test_one", ()), ("setUp", False), ("test_two", ())]
-    assert not hasattr(Case.helper, "__wrapped__")
-    assert hasattr(Case.test_one, "__wrapped__")
+    assert seen == [
+        ("test_one", 1),
+        ("tearDown", 1),
+        ("cleanup", 1),
+        ("test_two", 2),  # fresh state: test_one's call is not counted
+        ("tearDown", 2),
+        ("cleanup", 2),
+    ]
+    assert stubs[0] is stubs[1] and len(stubs[0].calls) == 2
+    assert not _active()  # stopped after the last test's cleanups
+    assert Case.setUp.__wrapped__ is not None  # type: ignore[attr-defined]
+
+
+def test_a_decorated_testcase_whose_setup_fails_still_stops_the_stub() -> None:
+    original = botocore.session.Session.create_client
+
+    @AssociationStub()
+    class Case(unittest.TestCase):
+        def setUp(self) -> None:
+            boto3.client("ssm", region_name=REGION)
+            raise RuntimeError("setUp failed")
+
+        def test_never_runs(self) -> None:
+            raise AssertionError("unreachable")
+
+    result = unittest.TestResult()
+    unittest.defaultTestLoader.loadTestsFromTestCase(Case).run(result)
+    assert [str(error[1]).splitlines()[-1] for error in result.errors] == [
+        "RuntimeError: setUp failed"
+    ]
+    assert not _active()
+    assert botocore.session.Session.create_client is original
 
 
 def _active() -> bool:
