@@ -80,6 +80,7 @@ def build_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     add("--start", default=DEFAULT_START, help=f"simulated start time (default {DEFAULT_START})")
     add("--width", type=int, default=60, help="chart width in columns, 10..500 (default 60)")
     add("--rows", type=int, default=40, help="chart and timeline rows shown (default 40)")
+    add("--svg", metavar="PATH", help="also draw the timeline as an SVG picture at PATH")
 
 
 def main_simulate(args: argparse.Namespace, out: TextIO, *, err: TextIO | None = None) -> int:
@@ -90,7 +91,27 @@ def main_simulate(args: argparse.Namespace, out: TextIO, *, err: TextIO | None =
         print(f"simulate: error: {exc}", file=err if err is not None else sys.stderr)
         return 2
     execution, trace = _run(plan)
-    _Report(plan, execution, trace, out).write()
+    report = _Report(plan, execution, trace, out)
+    report.write()
+    path = getattr(args, "svg", None)
+    return _write_svg(path, report, err) if path else 0
+
+
+def _write_svg(path: str, report: _Report, err: TextIO | None) -> int:
+    """``--svg``: the same execution drawn by ``_svg``; 1 when the file cannot be written."""
+    from ._svg import timeline_svg
+
+    plan = report.plan
+    mc = plan.max_concurrency or f"unset ({plan.default_max_concurrency})"
+    me = plan.max_errors or "unset (100%)"
+    picture = timeline_svg(report.run, max_concurrency=mc, max_errors=me,
+                           slots=report.slots, tolerated=report.tolerated)  # fmt: skip
+    try:
+        with open(path, "w", encoding="utf-8") as file:
+            file.write(picture)
+    except OSError as exc:
+        print(f"simulate: error: --svg {path}: {exc}", file=err if err is not None else sys.stderr)
+        return 1
     return 0
 
 

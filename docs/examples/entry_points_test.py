@@ -1,0 +1,93 @@
+"""The three entry points and the binding rule (docs/usage.md, docs/plugin.md).
+
+Run with ``python -m pytest docs/examples/entry_points_test.py`` (in a checkout of
+ssm_assoc_stub itself add ``-p ssm_assoc_stub.plugin``).
+"""
+
+from __future__ import annotations
+
+import unittest
+
+import boto3
+import botocore.session
+import pytest
+
+from ssm_assoc_stub import AssociationStub, StubStateError, current_stub
+
+REGION = "eu-west-1"
+HELLO = {"Name": "AWS-HelloWorld", "Targets": [{"Key": "InstanceIds", "Values": ["i-1"]}]}
+
+
+# -- context manager ---------------------------------------------------------------
+def test_every_client_created_inside_the_block_is_bound() -> None:
+    with AssociationStub() as stub:
+        clients = [
+            boto3.client("ssm", region_name=REGION),
+            boto3.Session().client("ssm", region_name=REGION),
+            botocore.session.get_session().create_client("ssm", region_name=REGION),
+        ]
+        for ssm in clients:
+            ssm.create_association(**HELLO)
+    assert len(stub.calls_to("CreateAssociation")) == 3
+
+
+def test_a_client_created_earlier_is_passed_in() -> None:
+    ssm = boto3.client("ssm", region_name=REGION)  # made before the stub: not bound by itself
+    with AssociationStub(clients=[ssm]) as stub:
+        ssm.create_association(**HELLO)
+    assert stub.calls[0].operation == "CreateAssociation"
+
+
+def test_nested_stubs_answer_their_own_clients() -> None:
+    with AssociationStub() as outer:
+        first = boto3.client("ssm", region_name=REGION)
+        with AssociationStub() as inner:
+            second = boto3.client("ssm", region_name=REGION)  # the innermost stub binds it
+            assert current_stub() is inner
+            second.create_association(**HELLO)
+        first.create_association(**HELLO)
+    assert (len(outer.calls), len(inner.calls)) == (1, 1)
+
+
+def test_reentering_an_active_stub_is_an_error() -> None:
+    stub = AssociationStub()
+    with stub, pytest.raises(StubStateError, match="already active"), stub:
+        pass
+
+
+# -- decorator ---------------------------------------------------------------------
+@AssociationStub(update_semantics="merge")
+def test_a_decorated_function_gets_a_fresh_stub_per_call() -> None:
+    stub = current_stub()
+    ssm = boto3.client("ssm", region_name=REGION)
+    ssm.create_association(**HELLO)
+    assert len(stub.calls) == 1
+
+
+@AssociationStub()
+class RolloutTests(unittest.TestCase):
+    """Each test gets a fresh start of the stub, from setUp to the last cleanup."""
+
+    def setUp(self) -> None:
+        self.ssm = boto3.client("ssm", region_name=REGION)  # bound: the stub is running
+
+    def test_create(self) -> None:
+        self.ssm.create_association(**HELLO)
+        self.assertEqual(len(current_stub().calls), 1)
+
+    def test_starts_empty(self) -> None:
+        self.assertEqual(self.ssm.list_associations()["Associations"], [])
+
+
+# -- pytest fixture and marker ------------------------------------------------------
+def test_the_fixture(ssm_assoc_stub: AssociationStub) -> None:
+    ssm = boto3.client("ssm", region_name=REGION)
+    ssm.create_association(**HELLO)
+    assert ssm_assoc_stub is current_stub()
+
+
+@pytest.mark.ssm_assoc_stub(strict_fleet=True, progression="manual")
+def test_the_marker_passes_options(ssm_assoc_stub: AssociationStub) -> None:
+    ssm = boto3.client("ssm", region_name=REGION)
+    with pytest.raises(ssm.exceptions.InvalidInstanceId):
+        ssm.create_association(Name="AWS-UpdateSSMAgent", InstanceId="i-0123456789abcdef0")

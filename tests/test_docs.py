@@ -1,0 +1,267 @@
+"""The documentation holds: its examples run, its links resolve, its pictures are current.
+
+* Every ``docs/examples/*_test.py`` runs in ``pytester`` with the plugin on
+  (``patch_rollout*`` has tests of its own).
+* Every ``python`` block in ``docs/*.md`` (``api.md`` aside) is an excerpt of an
+  example file, named on its first line (``# docs/examples/<file>``), and README's
+  example is ``docs/examples/readme_example_test.py`` line for line.
+* Every relative link and image in ``docs/*.md`` and ``README.md`` resolves,
+  anchors included.
+* Every ``$ python -m ssm_assoc_stub simulate ... --svg docs/images/x.svg`` block in
+  the docs prints what the block shows and draws the committed picture.
+* ``python -m ssm_assoc_stub simulate --svg`` writes well-formed SVG, one row per target.
+* Every decision of DECISIONS.md is in docs/behaviour.md, and every test it cites exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import io
+import os
+import re
+import shlex
+import subprocess
+import sys
+import textwrap
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from ssm_assoc_stub._simulate import build_parser, main_simulate
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+PAGES = sorted(DOCS.glob("*.md"))
+MARKDOWN = [*PAGES, ROOT / "README.md"]
+EXAMPLES = sorted(
+    path for path in (DOCS / "examples").glob("*.py") if not path.name.startswith("patch_rollout")
+)
+DECISIONS = ROOT.parent / "shared" / "spec" / "DECISIONS.md"
+SVG = "{http://www.w3.org/2000/svg}"
+PLUGIN = ("-p", "no:ssm_assoc_stub", "-p", "ssm_assoc_stub.plugin")
+
+_FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.M | re.S)
+_LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)\)")
+_SIMULATE = "$ python -m ssm_assoc_stub simulate "
+
+
+def blocks(path: Path, language: str) -> list[str]:
+    return [body for lang, body in _FENCE.findall(path.read_text()) if lang == language]
+
+
+def relative(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+# -- examples ---------------------------------------------------------------------------
+def test_the_examples_are_found() -> None:
+    names = {path.name for path in EXAMPLES}
+    assert {"quickstart_test.py", "readme_example_test.py"} <= names
+    assert all(name.endswith("_test.py") for name in names), names
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda path: path.name)
+def test_the_example_runs(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, example: Path
+) -> None:
+    """In a fresh interpreter, as a user runs it: nothing imported by this suite leaks in."""
+    path = os.environ.get("PYTHONPATH")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), path])))
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")  # only ours, loaded by name
+    pytester.makepyfile(**{example.stem: example.read_text()})
+    result = pytester.runpytest_subprocess(*PLUGIN, "-p", "no:cacheprovider")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed", 0) == outcomes.get("errors", 0) == 0, result.stdout.str()
+    assert outcomes.get("passed", 0) >= 1, result.stdout.str()
+
+
+def test_the_readme_example_is_the_example_file() -> None:
+    (readme_block,) = blocks(ROOT / "README.md", "python")
+    example = (DOCS / "examples" / "readme_example_test.py").read_text()
+    assert readme_block in example, "README's example and readme_example_test.py differ"
+
+
+def excerpts() -> list[tuple[str, str]]:
+    found = []
+    for page in PAGES:
+        for body in blocks(page, "python"):
+            found.append((relative(page), body))
+    return found
+
+
+@pytest.mark.parametrize(("page", "body"), excerpts())
+def test_python_blocks_are_excerpts_of_the_examples(page: str, body: str) -> None:
+    first, _, code = body.partition("\n")
+    if page == "docs/api.md" and not first.startswith("# docs/examples/"):
+        return  # signatures, not code to run
+    assert first.startswith("# docs/examples/"), f"{page}: a python block must name its example"
+    lines = (ROOT / first[2:].strip()).read_text().splitlines()
+    wanted = code.rstrip("\n")
+    size = len(wanted.splitlines())
+    windows = (textwrap.dedent("\n".join(lines[i : i + size])) for i in range(len(lines)))
+    assert wanted in windows, f"{page}: this block is not in {first[2:]}:\n{wanted}"
+
+
+# -- links --------------------------------------------------------------------------------
+def slug(heading: str) -> str:
+    """GitHub's anchor for a Markdown heading."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", heading.strip().lower())
+    return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+
+
+def anchors(path: Path) -> set[str]:
+    text = _FENCE.sub("", path.read_text())
+    return {slug(line.lstrip("#")) for line in text.splitlines() if line.startswith("#")}
+
+
+def links() -> list[tuple[str, str]]:
+    found = []
+    for page in MARKDOWN:
+        text = _FENCE.sub("", page.read_text())
+        found.extend((relative(page), target) for target in _LINK.findall(text))
+    return found
+
+
+@pytest.mark.parametrize(("page", "target"), links())
+def test_relative_links_resolve(page: str, target: str) -> None:
+    if re.match(r"[a-z]+:", target):
+        return  # https:, mailto:
+    path, _, anchor = target.partition("#")
+    resolved = (ROOT / page).parent / path if path else ROOT / page
+    assert resolved.exists(), f"{page}: {target} does not exist"
+    if anchor:
+        assert anchor in anchors(resolved), f"{page}: no heading for #{anchor} in {path or page}"
+
+
+# -- pictures -----------------------------------------------------------------------------
+def simulate(argv: list[str]) -> tuple[int, str, str]:
+    root = argparse.ArgumentParser(prog="python -m ssm_assoc_stub")
+    build_parser(root.add_subparsers(dest="command"))
+    out, err = io.StringIO(), io.StringIO()
+    code = main_simulate(root.parse_args(argv), out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def pictures() -> list[tuple[str, str]]:
+    found = []
+    for page in PAGES:
+        for body in blocks(page, "text"):
+            if body.startswith(_SIMULATE):
+                found.append((relative(page), body))
+    return found
+
+
+def test_the_rate_control_page_has_pictures() -> None:
+    drawn = [body for page, body in pictures() if page == "docs/rate-control.md"]
+    assert len(drawn) >= 2
+    text = (DOCS / "rate-control.md").read_text()
+    for body in drawn:
+        svg = shlex.split(body.splitlines()[0])[-1]
+        assert f"]({svg.removeprefix('docs/')})" in text, f"{svg} is drawn but not shown"
+
+
+@pytest.mark.parametrize(("page", "body"), pictures())
+def test_simulate_blocks_show_the_real_output_and_picture(
+    page: str, body: str, tmp_path: Path
+) -> None:
+    command, *shown = body.rstrip("\n").splitlines()
+    argv = shlex.split(command)[4:]  # after "$ python -m ssm_assoc_stub"
+    picture = None
+    if "--svg" in argv:
+        at = argv.index("--svg") + 1
+        picture, argv[at] = ROOT / argv[at], str(tmp_path / "drawn.svg")
+    code, out, err = simulate(argv)
+    assert (code, err) == (0, "")
+    assert out.rstrip("\n").splitlines() == shown, f"{page}: the output of {command} changed"
+    if picture is not None:
+        drawn = (tmp_path / "drawn.svg").read_text()
+        assert picture.read_text() == drawn, f"{relative(picture)} is stale: regenerate it"
+
+
+def test_every_picture_in_docs_images_is_used_and_well_formed() -> None:
+    text = "".join(page.read_text() for page in MARKDOWN)
+    for svg in sorted((DOCS / "images").glob("*.svg")):
+        assert f"images/{svg.name}" in text, f"{svg.name} is not shown anywhere"
+        assert ET.parse(svg).getroot().tag == f"{SVG}svg"
+
+
+def test_simulate_writes_an_svg_with_one_row_per_target(tmp_path: Path) -> None:
+    out = tmp_path / "out.svg"
+    flags = "--targets 12 --max-concurrency 25% --max-errors 1 --fail 2,5 --timeout 3"
+    subprocess.run(
+        [sys.executable, "-m", "ssm_assoc_stub", "simulate", *flags.split(), "--svg", str(out)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    root = ET.parse(out).getroot()
+    assert root.tag == f"{SVG}svg"
+    rows = root.findall(f".//{SVG}g[@class='row']")
+    assert [row.get("data-target") for row in rows] == [f"i-{n:017d}" for n in range(1, 13)]
+    statuses = [row.get("data-status") for row in rows]
+    # 3 slots; at t+30s #2 fails (error 1, tolerated), #4 and #5 take the freed slots,
+    # #3 times out (error 2 > 1): dispatch stops; #4 and #5 finish; #6-#12 are skipped
+    assert statuses[:5] == ["Success", "Failed", "TimedOut", "Success", "Failed"]
+    assert set(statuses[5:]) == {"Skipped"}
+    texts = "".join(root.itertext())
+    assert "threshold crossed" in texts and "error #2 > 1 tolerated" in texts
+    assert all(status in texts for status in ("Success", "Failed", "TimedOut", "Skipped"))
+
+
+def test_the_svg_is_deterministic(tmp_path: Path) -> None:
+    argv = ["simulate", "--targets", "30", "--max-errors", "2", "--fail", "3,9", "--svg"]
+    first, second = tmp_path / "1.svg", tmp_path / "2.svg"
+    assert simulate([*argv, str(first)])[0] == simulate([*argv, str(second)])[0] == 0
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_an_unwritable_svg_path_exits_1(tmp_path: Path) -> None:
+    code, out, err = simulate(["simulate", "--targets", "3", "--svg", str(tmp_path / "no" / "x")])
+    assert code == 1
+    assert "Rate control for N = 3 targets" in out  # the text report still printed
+    assert err.startswith("simulate: error: --svg ")
+
+
+# -- decisions ----------------------------------------------------------------------------
+def test_every_decision_is_in_the_behaviour_page() -> None:
+    if not DECISIONS.exists():
+        pytest.skip(f"{DECISIONS} is not part of this checkout")
+    wanted = set(re.findall(r"^\| (D-[A-Z]+-\d+) \|", DECISIONS.read_text(), re.M))
+    page = (DOCS / "behaviour.md").read_text()
+    shown = set(re.findall(r"^\| (D-[A-Z]+-\d+) \|", page, re.M))
+    assert wanted and wanted <= shown, sorted(wanted - shown)
+
+
+def test_the_tests_the_behaviour_page_cites_exist() -> None:
+    page = (DOCS / "behaviour.md").read_text()
+    cited = set(re.findall(r"(tests/test_\w+\.py)::(\w+)", page))
+    assert cited
+    for file, name in sorted(cited):
+        assert re.search(rf"^(async )?def {name}\(", (ROOT / file).read_text(), re.M), (file, name)
+
+
+# -- architecture -------------------------------------------------------------------------
+def test_the_module_map_names_every_module() -> None:
+    page = (DOCS / "architecture.md").read_text()
+    modules = sorted(path.name for path in (ROOT / "ssm_assoc_stub").glob("*.py"))
+    missing = [name for name in modules if f"| `{name}` |" not in page]
+    assert not missing, f"docs/architecture.md's module map lacks {missing}"
+
+
+def test_only_the_glue_imports_botocore() -> None:
+    """The layering the architecture page states: botocore stays out of everything else."""
+    allowed = {"_glue.py", "_demo.py"}  # _demo drives boto3 on purpose (inside a function)
+    offenders = []
+    for path in sorted((ROOT / "ssm_assoc_stub").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            heavy = [n for n in names if n.split(".")[0] in {"botocore", "boto3", "aiobotocore"}]
+            if heavy and path.name not in allowed:
+                offenders.append(f"{path.name}: {heavy}")
+    assert not offenders
