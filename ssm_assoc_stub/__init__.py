@@ -1,8 +1,8 @@
 """Emulate AWS Systems Manager State Manager associations in-process for boto3 tests.
 
 Importing the package is cheap: botocore, boto3 and the emulated service load
-when a stub first starts, and ``Call`` and ``CallError`` (the records of
-``AssociationStub.calls``) when first looked up.
+when a stub first starts, and the record classes (``Call``, ``CallError``,
+``Execution``, ``TargetResult``) when first looked up.
 """
 
 from __future__ import annotations
@@ -13,12 +13,15 @@ from ._stub import AssociationStub, StubStateError, UnsupportedOperationError, c
 
 if TYPE_CHECKING:
     from ._calls import Call, CallError
+    from ._engine import Execution, TargetResult
 
 __all__ = [
     "AssociationStub",
     "Call",
     "CallError",
+    "Execution",
     "StubStateError",
+    "TargetResult",
     "UnsupportedOperationError",
     "__version__",
     "current_stub",
@@ -27,7 +30,12 @@ __all__ = [
 __version__ = "0.1.0"
 
 # Names re-exported lazily (PEP 562), so that importing the package stays cheap.
-_LAZY = {"Call": "._calls", "CallError": "._calls"}
+_LAZY = {
+    "Call": "._calls",
+    "CallError": "._calls",
+    "Execution": "._engine",
+    "TargetResult": "._engine",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -66,13 +66,18 @@ class Backend:
         in which case the state is as it was before the call.
         """
         with self.lock:
+            immediate = self.options.progression == "immediate"
+            if immediate:
+                # Runs a schedule started during advance() finish before the
+                # next call is answered, like those a call triggers.
+                self.simulator.settle()
             self._triggered.clear()
             response = OPERATIONS[operation](self, region, body)
             triggered = list(self._triggered)
             self._triggered.clear()
             for state in triggered:
                 self.start_execution(state)
-            if triggered and self.options.progression == "immediate":
+            if triggered and immediate:
                 self.simulator.settle()
             return response
 
@@ -252,6 +257,7 @@ class Backend:
             self.fleet.set_outcome(target, status, duration)
 
     def add_document(self, name: str, **kwargs: Any) -> Any:
+        kwargs.setdefault("owner", None if name.startswith("AWS-") else self.options.account_id)
         with self.lock:
             return self.documents.add(name, **kwargs)
 

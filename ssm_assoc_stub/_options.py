@@ -48,5 +48,15 @@ class Options:
             raise ValueError(
                 f"progression must be 'immediate' or 'manual', got {self.progression!r}"
             )
+        from ._ratecontrol import MAX_CONCURRENCY_PATTERN
+
+        if not (
+            isinstance(self.default_max_concurrency, str)
+            and MAX_CONCURRENCY_PATTERN.fullmatch(self.default_max_concurrency)
+        ):
+            raise ValueError(
+                "default_max_concurrency must be a MaxConcurrency value such as '50' or "
+                f"'100%', got {self.default_max_concurrency!r}"
+            )
         if self.start_time is not None and self.start_time.tzinfo is None:
             raise ValueError("start_time must be timezone-aware (e.g. tzinfo=timezone.utc)")

@@ -305,3 +305,25 @@ def test_zero_targets_ends_success_with_empty_count(immediate: AssociationStub) 
         "DetailedStatus": "Success",
         "AssociationStatusAggregatedCount": {},
     }
+
+
+def test_immediate_finishes_scheduled_runs_before_the_next_call(immediate: AssociationStub) -> None:
+    fleet(immediate, 1)
+    immediate.set_outcome("*", "Success", duration=600)
+    ssm = client()
+    aid = create(ssm, ScheduleExpression="rate(1 day)")["AssociationId"]
+    # create ran the first run to START+600 s; the next starts at START+1 day
+    immediate.advance(timedelta(days=1) - timedelta(seconds=300))
+    assert immediate.executions(aid)[-1].status == "InProgress"
+    desc = ssm.describe_association(AssociationId=aid)["AssociationDescription"]
+    assert desc["Overview"]["Status"] == "Success"  # run to completion before answering
+    assert desc["LastSuccessfulExecutionDate"] == START + timedelta(days=1)  # its start
+
+
+def test_manual_leaves_scheduled_runs_in_progress(manual: AssociationStub) -> None:
+    fleet(manual, 1)
+    manual.set_outcome("*", "Success", duration=600)
+    ssm = client()
+    aid = create(ssm, ScheduleExpression="rate(1 day)")["AssociationId"]
+    manual.advance(timedelta(days=1, seconds=300))
+    assert overview(ssm, aid)["DetailedStatus"] == "InProgress"

@@ -387,3 +387,22 @@ def test_controls_need_an_active_stub(name: str, use: Any) -> None:
 def test_calls_to_rejects_an_unknown_operation() -> None:
     with pytest.raises(ValueError, match="calls_to\\(\\): unknown operation 'DescribeThing'"):
         AssociationStub().calls_to("DescribeThing")
+
+
+def test_bad_default_max_concurrency_fails_at_construction() -> None:
+    with pytest.raises(ValueError, match="default_max_concurrency"):
+        AssociationStub(default_max_concurrency="0")
+
+
+def test_documents_added_belong_to_the_stub_account() -> None:
+    with AssociationStub(account_id="111122223333") as stub:
+        stub.add_document("Team-Doc", parameters={"x": {"type": "String", "default": "1"}})
+        assert stub.backend.documents.get("Team-Doc").owner == "111122223333"
+
+
+def test_execution_records_are_public() -> None:
+    import ssm_assoc_stub
+    from ssm_assoc_stub._engine import Execution, TargetResult
+
+    assert ssm_assoc_stub.Execution is Execution
+    assert ssm_assoc_stub.TargetResult is TargetResult
