@@ -99,8 +99,12 @@ class Backend:
             raise KeyError(f"no association {association_id!r}; known: {known}")
         return state
 
+    def _legacy_key(self, region: str, name: str, instance_id: str) -> tuple[str, str, str]:
+        """A document named by ARN and by name is one document."""
+        return (region, self.documents.canonical_name(name), instance_id)
+
     def find_legacy(self, region: str, name: str, instance_id: str) -> AssociationState | None:
-        association_id = self.legacy_index.get((region, name, instance_id))
+        association_id = self.legacy_index.get(self._legacy_key(region, name, instance_id))
         return None if association_id is None else self.by_id[association_id]
 
     @staticmethod
@@ -124,7 +128,9 @@ class Backend:
         self.by_id[state.association_id] = state
         spec = state.spec
         if spec.instance_id is not None:
-            self.legacy_index[(state.region, spec.name, spec.instance_id)] = state.association_id
+            key = self._legacy_key(state.region, spec.name, spec.instance_id)
+            self.legacy_index[key] = state.association_id
+            self.fleet.ensure(spec.instance_id)  # a node named by id joins on the fly
 
     def trigger(self, state: AssociationState) -> None:
         """Run ``state`` once the current call has been answered."""
@@ -141,7 +147,7 @@ class Backend:
         del self.by_id[state.association_id]
         spec = state.spec
         if spec.instance_id is not None:
-            self.legacy_index.pop((state.region, spec.name, spec.instance_id), None)
+            self.legacy_index.pop(self._legacy_key(state.region, spec.name, spec.instance_id), None)
 
     # -- executions ------------------------------------------------------------
     def overview(self, state: AssociationState) -> Overview:

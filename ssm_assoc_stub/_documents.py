@@ -254,6 +254,10 @@ class DocumentRegistry:
         match = _ARN.match(name)
         return match.group("name") if match else name
 
+    def canonical_name(self, name: str) -> str:
+        """The document's name whether ``name`` is the name or a document ARN."""
+        return self._resolve(name)
+
     def get(self, name: str) -> Document:
         """The document called ``name`` (or named by a document ARN); else ``InvalidDocument``."""
         document = self._documents.get(self._resolve(name))

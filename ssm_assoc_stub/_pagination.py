@@ -41,6 +41,8 @@ class Paginator:
         if not isinstance(token, str) or "." not in token:
             raise InvalidNextToken(_INVALID)
         body, _, signature = token.rpartition(".")
+        if not (body.isascii() and signature.isascii()):
+            raise InvalidNextToken(_INVALID)
         try:
             payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
         except ValueError:

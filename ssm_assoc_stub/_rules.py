@@ -104,12 +104,14 @@ def check_spec(
     if output is not None and output.bucket is None:
         raise InvalidOutputLocation("The output location is not valid or does not exist.")
     if creating and spec.instance_id is not None:
-        instance = backend.fleet.ensure(spec.instance_id)
-        if instance is None:
+        # Look, don't add: the node joins the fleet only once the create succeeds.
+        instance = backend.fleet.get(spec.instance_id)
+        if instance is None and backend.fleet.strict:
             raise InvalidInstanceId(
                 f"Instance {spec.instance_id} is not a valid managed node in this Region."
             )
-        check_platform(document, spec.instance_id, instance.platform)
+        platform = instance.platform if instance is not None else "Linux"
+        check_platform(document, spec.instance_id, platform)
     return spec
 
 
