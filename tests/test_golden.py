@@ -9,10 +9,8 @@ with the reason; nothing else may differ.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -20,52 +18,11 @@ import pytest
 
 from ssm_assoc_stub import AssociationStub
 
-GOLDEN = Path(__file__).parent / "golden"
-TIME_KEYS = {
-    "Date",
-    "LastUpdateAssociationDate",
-    "LastExecutionDate",
-    "LastSuccessfulExecutionDate",
-    "CreatedDate",
-}
-ID_KEYS = {"AssociationId"}
+from .golden_support import compare, load, normalise
+
 # ApplyOnlyAtCronInterval has a modelled default (false) that today's service
 # always sends (golden update-association-ex2, CLI v2); older examples predate it.
 MODERN = {"ApplyOnlyAtCronInterval"}
-
-
-def load(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((GOLDEN / name).read_text())
-    return data
-
-
-def normalise(value: Any, key: str = "") -> Any:
-    if key in TIME_KEYS:
-        return "<time>"
-    if key in ID_KEYS:
-        return "<id>"
-    if isinstance(value, dict):
-        return {k: normalise(v, k) for k, v in value.items() if k != "ResponseMetadata"}
-    if isinstance(value, list):
-        return [normalise(v) for v in value]
-    return value
-
-
-def compare(golden: Any, ours: Any, *, extra: set[str], missing: set[str], path: str = "") -> None:
-    """``ours`` equals ``golden`` but for keys named in ``extra`` (only ours has them)
-    and ``missing`` (only golden has them), anywhere in the tree."""
-    if isinstance(golden, dict):
-        assert isinstance(ours, dict), path
-        assert set(golden) - set(ours) <= missing, (path, set(golden) - set(ours))
-        assert set(ours) - set(golden) <= extra, (path, set(ours) - set(golden))
-        for key in set(golden) & set(ours):
-            compare(golden[key], ours[key], extra=extra, missing=missing, path=f"{path}.{key}")
-    elif isinstance(golden, list):
-        assert isinstance(ours, list) and len(ours) == len(golden), path
-        for n, (g, o) in enumerate(zip(golden, ours, strict=True)):
-            compare(g, o, extra=extra, missing=missing, path=f"{path}[{n}]")
-    else:
-        assert ours == golden, (path, ours, golden)
 
 
 @pytest.fixture

@@ -11,66 +11,23 @@ the reason.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import boto3
 
 from ssm_assoc_stub import AssociationStub
 
-GOLDEN = Path(__file__).parent / "golden"
-TIME_KEYS = {"CreatedTime", "ExecutionDate", "LastExecutionDate", "Date"}
-ID_KEYS = {"AssociationId", "ExecutionId", "OutputSourceId"}
+from .golden_support import compare, load, normalise
+
 PENDING_ASSOCIATED = {
     "Status": "Pending",
     "DetailedStatus": "Associated",
     "AssociationStatusAggregatedCount": {"Pending": 1},
 }
 NODE = "i-1234567890abcdef0"
-
-
-def load(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((GOLDEN / name).read_text())
-    return data
-
-
-def normalise(value: Any, key: str = "") -> Any:
-    if key in TIME_KEYS:
-        return "<time>"
-    if key in ID_KEYS:
-        return "<id>"
-    if isinstance(value, dict):
-        return {k: normalise(v, k) for k, v in value.items() if k != "ResponseMetadata"}
-    if isinstance(value, list):
-        return [normalise(v) for v in value]
-    return value
-
-
-def compare(
-    golden: Any,
-    ours: Any,
-    *,
-    extra: frozenset[str] = frozenset(),
-    missing: frozenset[str] = frozenset(),
-    path: str = "",
-) -> None:
-    """``ours`` equals ``golden`` but for keys in ``extra`` / ``missing``, anywhere."""
-    if isinstance(golden, dict):
-        assert isinstance(ours, dict), path
-        assert set(golden) - set(ours) <= missing, (path, set(golden) - set(ours))
-        assert set(ours) - set(golden) <= extra, (path, set(ours) - set(golden))
-        for key in set(golden) & set(ours):
-            compare(golden[key], ours[key], extra=extra, missing=missing, path=f"{path}.{key}")
-    elif isinstance(golden, list):
-        assert isinstance(ours, list) and len(ours) == len(golden), (path, len(ours))
-        for n, (g, o) in enumerate(zip(golden, ours, strict=True)):
-            compare(g, o, extra=extra, missing=missing, path=f"{path}[{n}]")
-    else:
-        assert ours == golden, (path, ours, golden)
 
 
 def epoch(moment: datetime) -> float:
