@@ -51,7 +51,13 @@ if TYPE_CHECKING:
     from ._engine import Execution
     from ._fleet import OutcomeFunction
     from ._glue import StubState
-    from ._options import Options
+
+from ._stub_checks import (
+    StubStateError,
+    UnsupportedOperationError,
+    build_options,
+    check_clients,
+)
 
 __all__ = ["AssociationStub", "StubStateError", "UnsupportedOperationError", "current_stub"]
 
@@ -64,23 +70,6 @@ _T = TypeVar("_T")
 _ACTIVE: list[AssociationStub] = []
 _LOCAL = threading.local()
 _LOCK = threading.RLock()
-
-
-class StubStateError(AssertionError):
-    """An AssociationStub was used in a way its lifecycle does not allow."""
-
-
-class UnsupportedOperationError(AssertionError, NotImplementedError):
-    """A bound SSM client called an operation the stub does not emulate."""
-
-    def __init__(self, operation: str, supported: Iterable[str]) -> None:
-        self.operation = operation
-        super().__init__(
-            f"ssm_assoc_stub does not emulate the SSM operation {operation}. "
-            f"It emulates: {', '.join(sorted(supported))}. To send other SSM calls on "
-            "to whatever comes next (moto's mock_aws, or the network), use "
-            "AssociationStub(passthrough=True)."
-        )
 
 
 def current_stub() -> AssociationStub:
@@ -123,46 +112,6 @@ def _bind_new_client(client: Any) -> None:
             state.clients.append(client)
 
 
-def _check_clients(clients: Iterable[Any] | None) -> tuple[Any, ...]:
-    if clients is None:
-        return ()
-    if isinstance(clients, (str, bytes, Mapping)) or not isinstance(clients, Iterable):
-        raise TypeError(f"clients= takes a list of SSM clients, got {clients!r}")
-    checked = tuple(clients)
-    for client in checked:
-        meta = getattr(client, "meta", None)
-        service_model = getattr(meta, "service_model", None)
-        name = getattr(service_model, "service_name", None)
-        if name == "ssm":
-            continue
-        if hasattr(client, "__aenter__") and name is None:  # aiobotocore's ClientCreatorContext
-            raise TypeError(
-                f"clients= takes clients, got {client!r}, which makes one. Enter it first: "
-                "`async with session.create_client('ssm') as ssm:`, then pass ssm."
-            )
-        what = f"a {name!r} client" if name is not None else repr(client)
-        raise TypeError(
-            f"clients= takes SSM clients only, got {what}. Pass clients made with "
-            "boto3.client('ssm', ...); clients of other services are never bound."
-        )
-    return checked
-
-
-def _build_options(options: dict[str, Any]) -> Options:
-    import attrs
-
-    from ._options import Options
-
-    known = attrs.fields_dict(Options)
-    unknown = sorted(set(options) - set(known))
-    if unknown:
-        raise TypeError(
-            f"AssociationStub() got unknown option(s) {', '.join(unknown)}; "
-            f"the options are clients, passthrough, {', '.join(known)}"
-        )
-    return Options(**options)
-
-
 class AssociationStub:
     """Emulates SSM State Manager associations for the SSM clients it binds.
 
@@ -181,9 +130,9 @@ class AssociationStub:
     ) -> None:
         if not isinstance(passthrough, bool):
             raise TypeError(f"passthrough= takes True or False, got {passthrough!r}")
-        self._clients = _check_clients(clients)
+        self._clients = check_clients(clients)
         self._passthrough = passthrough
-        self._options = _build_options(options)
+        self._options = build_options(options)
         self._active = False
         self._state: StubState | None = None  # the latest run's; kept after stop for .calls
         self._stack: list[AssociationStub] | None = None  # its thread's stack while active

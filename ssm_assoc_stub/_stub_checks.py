@@ -1,0 +1,71 @@
+"""Misuse errors and the checks ``AssociationStub()`` runs on its arguments.
+
+Nothing here imports botocore; the checks only look at what they are given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._options import Options
+
+__all__ = ["StubStateError", "UnsupportedOperationError", "build_options", "check_clients"]
+
+
+class StubStateError(AssertionError):
+    """An AssociationStub was used in a way its lifecycle does not allow."""
+
+
+class UnsupportedOperationError(AssertionError, NotImplementedError):
+    """A bound SSM client called an operation the stub does not emulate."""
+
+    def __init__(self, operation: str, supported: Iterable[str]) -> None:
+        self.operation = operation
+        super().__init__(
+            f"ssm_assoc_stub does not emulate the SSM operation {operation}. "
+            f"It emulates: {', '.join(sorted(supported))}. To send other SSM calls on "
+            "to whatever comes next (moto's mock_aws, or the network), use "
+            "AssociationStub(passthrough=True)."
+        )
+
+
+def check_clients(clients: Iterable[Any] | None) -> tuple[Any, ...]:
+    if clients is None:
+        return ()
+    if isinstance(clients, (str, bytes, Mapping)) or not isinstance(clients, Iterable):
+        raise TypeError(f"clients= takes a list of SSM clients, got {clients!r}")
+    checked = tuple(clients)
+    for client in checked:
+        meta = getattr(client, "meta", None)
+        service_model = getattr(meta, "service_model", None)
+        name = getattr(service_model, "service_name", None)
+        if name == "ssm":
+            continue
+        if hasattr(client, "__aenter__") and name is None:  # aiobotocore's ClientCreatorContext
+            raise TypeError(
+                f"clients= takes clients, got {client!r}, which makes one. Enter it first: "
+                "`async with session.create_client('ssm') as ssm:`, then pass ssm."
+            )
+        what = f"a {name!r} client" if name is not None else repr(client)
+        raise TypeError(
+            f"clients= takes SSM clients only, got {what}. Pass clients made with "
+            "boto3.client('ssm', ...); clients of other services are never bound."
+        )
+    return checked
+
+
+def build_options(options: dict[str, Any]) -> Options:
+    import attrs
+
+    from ._options import Options
+
+    known = attrs.fields_dict(Options)
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise TypeError(
+            f"AssociationStub() got unknown option(s) {', '.join(unknown)}; "
+            f"the options are clients, passthrough, {', '.join(known)}"
+        )
+    return Options(**options)
