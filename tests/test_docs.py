@@ -62,19 +62,22 @@ def test_the_examples_are_found() -> None:
     assert all(name.endswith("_test.py") for name in names), names
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=lambda path: path.name)
-def test_the_example_runs(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, example: Path
-) -> None:
-    """In a fresh interpreter, as a user runs it: nothing imported by this suite leaks in."""
+def test_the_examples_run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a fresh interpreter, as a user runs them: nothing imported by this suite leaks in.
+
+    One subprocess for all of them (starting one costs about a second); each file
+    must contribute at least one passing test.
+    """
     path = os.environ.get("PYTHONPATH")
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), path])))
     monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")  # only ours, loaded by name
-    pytester.makepyfile(**{example.stem: example.read_text()})
-    result = pytester.runpytest_subprocess(*PLUGIN, "-p", "no:cacheprovider")
+    pytester.makepyfile(**{example.stem: example.read_text() for example in EXAMPLES})
+    result = pytester.runpytest_subprocess(*PLUGIN, "-p", "no:cacheprovider", "-rA")
     outcomes = result.parseoutcomes()
     assert outcomes.get("failed", 0) == outcomes.get("errors", 0) == 0, result.stdout.str()
-    assert outcomes.get("passed", 0) >= 1, result.stdout.str()
+    report = result.stdout.str()
+    for example in EXAMPLES:
+        assert f"PASSED {example.name}::" in report, f"{example.name} passed no test:\n{report}"
 
 
 def test_the_readme_example_is_the_example_file() -> None:
