@@ -26,7 +26,7 @@ from ._errors import (
 )
 from ._model import AssociationSpec, AssociationState, AssociationVersion, LegacyStatus
 from ._rules import check_not_duplicate, check_spec, check_tags
-from ._wire import description, spec_fields_from_api, version_info
+from ._wire import FIELD_TO_MEMBER, description, spec_fields_from_api, version_info
 
 if TYPE_CHECKING:
     from ._backend import Backend
@@ -174,6 +174,8 @@ def list_association_versions(backend: Backend, region: str, body: Body) -> dict
     return response
 
 
+_SPEC_FIELDS = tuple(attrs.fields_dict(AssociationSpec))
+
 # Members an update keeps when they are not sent, whatever the semantics (D-UPD-1).
 _ALWAYS_KEPT = ("name", "targets", "instance_id")
 
@@ -192,7 +194,7 @@ def update_association(backend: Backend, region: str, body: Body) -> dict[str, A
             f"{backend.options.version_limit} versions."
         )
     sent = _parse_spec({"Name": state.spec.name, **body})
-    sent_fields = {f for f in attrs.fields_dict(AssociationSpec) if _sent(body, f)}
+    sent_fields = {f for f in _SPEC_FIELDS if _sent(body, f)}
     old = state.spec
     if state.is_legacy:
         if "name" in sent_fields and sent.name != old.name:  # D-UPD-2
@@ -204,7 +206,7 @@ def update_association(backend: Backend, region: str, body: Body) -> dict[str, A
                 "Targets cannot be added to an association created with InstanceId."
             )
     changes: dict[str, Any] = {}
-    for field in attrs.fields_dict(AssociationSpec):
+    for field in _SPEC_FIELDS:
         if field in sent_fields:
             changes[field] = getattr(sent, field)
         elif field in _ALWAYS_KEPT or backend.options.update_semantics == "merge":
@@ -221,8 +223,6 @@ def update_association(backend: Backend, region: str, body: Body) -> dict[str, A
 
 
 def _sent(body: Body, field: str) -> bool:
-    from ._wire import FIELD_TO_MEMBER
-
     member = FIELD_TO_MEMBER[field]
     return member in body and body[member] is not None
 

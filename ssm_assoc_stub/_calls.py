@@ -59,8 +59,18 @@ class FrozenList(list[Any]):
         return (type(self), (list(self),))
 
 
+_SCALAR_TYPES = frozenset(_IMMUTABLE)
+
+
 def freeze(value: Any) -> Any:
     """A read-only deep copy of an API value (dicts, lists, scalars)."""
+    kind = type(value)
+    if kind in _SCALAR_TYPES:  # exact types first: no ABC checks on the hot path
+        return value
+    if kind is dict:
+        return FrozenDict({key: freeze(item) for key, item in value.items()})
+    if kind is list:
+        return FrozenList([freeze(item) for item in value])
     if isinstance(value, _IMMUTABLE):
         return value
     if isinstance(value, Mapping):

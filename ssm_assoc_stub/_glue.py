@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import botocore.session
 from botocore.awsrequest import AWSResponse
+from botocore.compat import get_tzinfo_options
 from botocore.parsers import create_parser
 
 from . import _aio
@@ -246,9 +247,66 @@ def success_response(
     date: datetime,
     response_class: type[AWSResponse] = AWSResponse,
 ) -> Answer:
-    """The ``(http, parsed)`` pair botocore would make of a 200 carrying ``result``."""
+    """The ``(http, parsed)`` pair botocore would make of a 200 carrying ``result``.
+
+    Built directly rather than through botocore's JSON parser: the backend answers
+    modelled members only, as JSON types and aware UTC datetimes, so all the parser
+    would change is each datetime, into what it yields for an epoch timestamp (the
+    same instant in ``tzlocal()``).  The body is still encoded, for ``content-length``.
+    """
     body = json.dumps(result, default=_encode_timestamp, separators=(",", ":")).encode()
-    return _parse(model, 200, body, url, date, None, response_class)
+    request_id = str(uuid.uuid4())
+    headers = {
+        "x-amzn-requestid": request_id,
+        "content-type": _CONTENT_TYPE,
+        "content-length": str(len(body)),
+        "date": _http_date(date),
+    }
+    parsed: dict[str, Any] = _as_parsed(result)
+    parsed["ResponseMetadata"] = {
+        "RequestId": request_id,
+        "HTTPStatusCode": 200,
+        "HTTPHeaders": dict(headers),
+        "RetryAttempts": 0,
+    }
+    return response_class(url, 200, headers, None), parsed
+
+
+_LOCAL_ZONE = get_tzinfo_options()[0]()  # what botocore's parser tries first: tzlocal()
+# UTC datetime -> the same instant in tzlocal(), as botocore's parser makes it.  The
+# clock repeats its values from call to call, so this saves a dateutil conversion
+# per timestamp; bounded, and the values are immutable.
+_LOCAL: dict[datetime, datetime] = {}
+_LOCAL_LIMIT = 4096
+_HTTP_DATE: tuple[datetime | None, str] = (None, "")
+
+
+def _http_date(date: datetime) -> str:
+    global _HTTP_DATE
+    cached, text = _HTTP_DATE
+    if cached != date:
+        text = email.utils.format_datetime(date.astimezone(timezone.utc), usegmt=True)
+        _HTTP_DATE = (date, text)
+    return text
+
+
+def _as_parsed(value: Any) -> Any:
+    """A fresh copy of a backend answer with datetimes as botocore's parser yields them."""
+    kind = type(value)
+    if kind is dict:
+        return {key: _as_parsed(item) for key, item in value.items()}
+    if kind is list or kind is tuple:
+        return [_as_parsed(item) for item in value]
+    if kind is datetime:
+        local = _LOCAL.get(value)
+        if local is None:
+            if value.tzinfo is None:
+                raise TypeError(f"the backend answered a naive datetime {value!r}; use aware UTC")
+            if len(_LOCAL) >= _LOCAL_LIMIT:
+                _LOCAL.clear()
+            local = _LOCAL[value] = value.astimezone(_LOCAL_ZONE)
+        return local
+    return value
 
 
 def error_response(

@@ -520,3 +520,52 @@ def test_concurrent_calls_on_one_shared_client_are_all_answered() -> None:
     assert results == [["AssociationDoesNotExist"] * per_thread] * 8
     assert len(stub.calls) == 8 * per_thread
     assert {call.error.code for call in stub.calls if call.error} == {"AssociationDoesNotExist"}
+
+
+def test_success_responses_equal_what_botocores_parser_makes_of_them() -> None:
+    """The glue builds parsed responses directly (fast path); they must be exactly what
+    botocore's JSON parser makes of the same body, for every emulated operation."""
+    from ssm_assoc_stub import _glue
+
+    model = botocore.session.get_session().get_service_model("ssm")
+    date = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=timezone.utc)
+    with AssociationStub(start_time=date, progression="manual") as stub:
+        ssm = boto3.client("ssm", region_name="eu-west-1")
+        stub.add_instance("i-00000000000000001", tags={"role": "web"})
+        aid = ssm.create_association(
+            Name="AWS-RunShellScript",
+            Parameters={"commands": ["uptime"]},
+            Targets=[{"Key": "tag:role", "Values": ["web"]}],
+            ScheduleExpression="rate(1 day)",
+            OutputLocation={"S3Location": {"OutputS3BucketName": "logs"}},
+        )["AssociationDescription"]["AssociationId"]
+        ssm.create_association(Name="AWS-UpdateSSMAgent", InstanceId="i-00000000000000001")
+        stub.advance(5)
+        execution = stub.executions(aid)[-1]
+        requests = {
+            "DescribeAssociation": {"AssociationId": aid},
+            "ListAssociationVersions": {"AssociationId": aid},
+            "ListAssociations": {},
+            "DescribeAssociationExecutions": {"AssociationId": aid},
+            "DescribeAssociationExecutionTargets": {
+                "AssociationId": aid,
+                "ExecutionId": execution.execution_id,
+            },
+            "DescribeInstanceAssociationsStatus": {"InstanceId": "i-00000000000000001"},
+            "DescribeEffectiveInstanceAssociations": {"InstanceId": "i-00000000000000001"},
+            "UpdateAssociationStatus": {
+                "Name": "AWS-UpdateSSMAgent",
+                "InstanceId": "i-00000000000000001",
+                "AssociationStatus": {"Date": 1.5e9, "Name": "Failed", "Message": "x"},
+            },
+        }
+        for operation, body in requests.items():
+            operation_model = model.operation_model(operation)
+            result = stub.backend.handle("eu-west-1", operation, body)
+            _, fast = _glue.success_response(operation_model, result, "", date)
+            wire = json.dumps(result, default=_glue._encode_timestamp).encode()
+            _, slow = _glue._parse(operation_model, 200, wire, "", date, None, _glue.AWSResponse)
+            for parsed in (fast, slow):
+                parsed.pop("ResponseMetadata")
+            assert fast == slow, operation
+            assert repr(fast) == repr(slow), operation  # same tzinfo type on every datetime
