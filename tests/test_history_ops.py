@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 from ssm_assoc_stub import AssociationStub
 from ssm_assoc_stub._api_history import parse_time
 
-from .helpers import declared_errors, output_problems
+from .helpers import declared_errors, has_member, output_problems
 
 START = datetime(2026, 3, 4, 10, 0, tzinfo=timezone.utc)  # a Wednesday
 SHELL = {"commands": ["echo hi"]}
@@ -97,6 +97,7 @@ def listed(ssm: Client, *filters: tuple[str, str]) -> list[str]:
 def test_list_items_carry_only_the_members_that_are_set(stub: AssociationStub, ssm: Client) -> None:
     fleet(stub, 1)
     legacy = ssm.create_association(Name="AWS-UpdateSSMAgent", InstanceId=node(1))
+    duration = {"Duration": 3} if has_member("CreateAssociation", "Duration") else {}
     full = create(
         ssm,
         DocumentVersion="1",
@@ -104,8 +105,8 @@ def test_list_items_carry_only_the_members_that_are_set(stub: AssociationStub, s
         AssociationName="weekly",
         ApplyOnlyAtCronInterval=True,
         ScheduleOffset=2,
-        Duration=3,
         MaxConcurrency="1",
+        **duration,
     )
     items = {a["AssociationId"]: a for a in ssm.list_associations()["Associations"]}
     assert items[legacy["AssociationDescription"]["AssociationId"]] == {
@@ -131,7 +132,7 @@ def test_list_items_carry_only_the_members_that_are_set(stub: AssociationStub, s
         "ScheduleExpression": WEEKLY,
         "AssociationName": "weekly",
         "ScheduleOffset": 2,
-        "Duration": 3,
+        **duration,
     }
     assert list(items) == [
         legacy["AssociationDescription"]["AssociationId"],
