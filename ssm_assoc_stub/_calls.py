@@ -68,9 +68,10 @@ def freeze(value: Any) -> Any:
     if kind in _SCALAR_TYPES:  # exact types first: no ABC checks on the hot path
         return value
     if kind is dict:
-        return FrozenDict({key: freeze(item) for key, item in value.items()})
+        scalars = _SCALAR_TYPES
+        return FrozenDict({k: v if type(v) in scalars else freeze(v) for k, v in value.items()})
     if kind is list:
-        return FrozenList([freeze(item) for item in value])
+        return FrozenList([v if type(v) in _SCALAR_TYPES else freeze(v) for v in value])
     if isinstance(value, _IMMUTABLE):
         return value
     if isinstance(value, Mapping):

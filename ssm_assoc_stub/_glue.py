@@ -294,9 +294,11 @@ def _as_parsed(value: Any) -> Any:
     """A fresh copy of a backend answer with datetimes as botocore's parser yields them."""
     kind = type(value)
     if kind is dict:
-        return {key: _as_parsed(item) for key, item in value.items()}
+        return {
+            key: item if type(item) in _PLAIN else _as_parsed(item) for key, item in value.items()
+        }
     if kind is list or kind is tuple:
-        return [_as_parsed(item) for item in value]
+        return [item if type(item) in _PLAIN else _as_parsed(item) for item in value]
     if kind is datetime:
         local = _LOCAL.get(value)
         if local is None:
@@ -307,6 +309,9 @@ def _as_parsed(value: Any) -> Any:
             local = _LOCAL[value] = value.astimezone(_LOCAL_ZONE)
         return local
     return value
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 def error_response(
