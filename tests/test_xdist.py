@@ -37,8 +37,9 @@ def new_association():
 
 
 def wait_for_two(pattern):
-    # Both workers run every test (--dist each); meet the other one here.
-    for _ in range(600):
+    # Both workers run every test (--dist each); meet the other one here. The
+    # bound only guards against a hang: a loaded machine may start a worker late.
+    for _ in range(2400):
         found = sorted(SHARED.glob(pattern))
         if len(found) >= 2:
             return found
