@@ -16,8 +16,6 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-import attrs
-
 from ._api import OPERATIONS
 from ._clock import Clock
 from ._documents import DocumentRegistry
@@ -267,10 +265,19 @@ class Backend:
         with self.lock:
             return self.documents.add(name, **kwargs)
 
-    def state_snapshot(self) -> Any:
-        """A comparable picture of everything stored (for tests of atomicity)."""
+    def state_snapshot(self) -> dict[str, tuple[Any, ...]]:
+        """A comparable picture of every stored association (for tests of atomicity)."""
         with self.lock:
             return {
-                aid: (attrs.astuple(s, recurse=False)[:6], tuple(s.versions), s.legacy_status)
+                aid: (
+                    s.region,
+                    s.created,
+                    s.last_update,
+                    tuple(s.versions),
+                    s.legacy_status,
+                    s.tags,
+                    s.last_execution_date,
+                    s.last_successful_execution_date,
+                )
                 for aid, s in self.by_id.items()
             }

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime, timezone
 from typing import Any
 
 from ._model import (
@@ -26,7 +25,6 @@ __all__ = [
     "SPEC_MEMBERS",
     "description",
     "overview_to_api",
-    "spec_from_api",
     "spec_to_api",
     "targets_to_api",
     "version_info",
@@ -106,10 +104,6 @@ def spec_fields_from_api(body: Mapping[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def spec_from_api(body: Mapping[str, Any]) -> AssociationSpec:
-    return AssociationSpec(**spec_fields_from_api(body))
-
-
 def spec_to_api(spec: AssociationSpec, *, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
     """Every member ``spec`` sets, in API form."""
     out: dict[str, Any] = {}
@@ -151,42 +145,63 @@ def description(
 ) -> dict[str, Any]:
     """An ``AssociationDescription`` of ``version`` with the current run state."""
     spec = version.spec
-    out: dict[str, Any] = {"Name": spec.name}
-    if spec.instance_id is not None:
-        out["InstanceId"] = spec.instance_id
-    out["AssociationVersion"] = str(version.version)
-    out["Date"] = state.created
-    out["LastUpdateAssociationDate"] = (
-        state.last_update if version is state.latest else version.created
-    )
+    out: dict[str, Any] = {
+        "AssociationId": state.association_id,
+        "AssociationVersion": str(version.version),
+        "Date": state.created,
+        "LastUpdateAssociationDate": (
+            state.last_update if version is state.latest else version.created
+        ),
+        "Overview": overview_to_api(overview),
+        # ApplyOnlyAtCronInterval has a modelled default of false and is always sent.
+        "ApplyOnlyAtCronInterval": False,
+    }
+    out.update(spec_to_api(spec))
+    out["DocumentVersion"] = spec.document_version or "$DEFAULT"
+    if spec.instance_id is not None and "Targets" not in out:
+        out["Targets"] = legacy_targets(spec.instance_id)
     if state.legacy_status is not None:
         out["Status"] = legacy_status_to_api(state.legacy_status)
-    out["Overview"] = overview_to_api(overview)
-    out["DocumentVersion"] = spec.document_version or "$DEFAULT"
-    members = spec_to_api(spec, skip=frozenset({"Name", "InstanceId", "DocumentVersion"}))
-    if spec.instance_id is not None and "Targets" not in members:
-        members["Targets"] = legacy_targets(spec.instance_id)
-    # ApplyOnlyAtCronInterval has a modelled default of false and is always sent.
-    members.setdefault("ApplyOnlyAtCronInterval", False)
-    for member in (
-        "AutomationTargetParameterName",
-        "Parameters",
-    ):
-        if member in members:
-            out[member] = members.pop(member)
-    out["AssociationId"] = state.association_id
-    if "Targets" in members:
-        out["Targets"] = members.pop("Targets")
-    if "ScheduleExpression" in members:
-        out["ScheduleExpression"] = members.pop("ScheduleExpression")
-    if "OutputLocation" in members:
-        out["OutputLocation"] = members.pop("OutputLocation")
     if state.last_execution_date is not None:
         out["LastExecutionDate"] = state.last_execution_date
     if state.last_successful_execution_date is not None:
         out["LastSuccessfulExecutionDate"] = state.last_successful_execution_date
-    out.update(members)
-    return out
+    # In the output shape's member order, as botocore's parser returns it.
+    return {member: out[member] for member in _DESCRIPTION_ORDER if member in out}
+
+
+_DESCRIPTION_ORDER = (
+    "Name",
+    "InstanceId",
+    "AssociationVersion",
+    "Date",
+    "LastUpdateAssociationDate",
+    "Status",
+    "Overview",
+    "DocumentVersion",
+    "AutomationTargetParameterName",
+    "Parameters",
+    "AssociationId",
+    "Targets",
+    "ScheduleExpression",
+    "OutputLocation",
+    "LastExecutionDate",
+    "LastSuccessfulExecutionDate",
+    "AssociationName",
+    "MaxErrors",
+    "MaxConcurrency",
+    "ComplianceSeverity",
+    "SyncCompliance",
+    "ApplyOnlyAtCronInterval",
+    "CalendarNames",
+    "TargetLocations",
+    "ScheduleOffset",
+    "Duration",
+    "TargetMaps",
+    "AlarmConfiguration",
+    "TriggeredAlarms",
+    "AssociationDispatchAssumeRole",
+)
 
 
 def version_info(state: AssociationState, version: AssociationVersion) -> dict[str, Any]:
@@ -205,8 +220,3 @@ def version_info(state: AssociationState, version: AssociationVersion) -> dict[s
         members["Targets"] = legacy_targets(spec.instance_id)
     out.update(members)
     return out
-
-
-def epoch_to_datetime(value: Any) -> datetime:
-    """A wire timestamp (epoch seconds) as an aware UTC datetime."""
-    return datetime.fromtimestamp(float(value), tz=timezone.utc)

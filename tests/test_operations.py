@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import boto3
+import botocore.session
 import pytest
 
 from ssm_assoc_stub import AssociationStub
@@ -620,3 +621,12 @@ def test_every_error_code_raised_is_declared_or_validation(ssm: Any, stub: Assoc
             operation,
             code,
         )
+
+
+def test_descriptions_keep_every_member_in_the_shapes_order() -> None:
+    from ssm_assoc_stub._wire import _DESCRIPTION_ORDER, SPEC_MEMBERS
+
+    assert set(SPEC_MEMBERS) <= set(_DESCRIPTION_ORDER)  # nothing set can be dropped
+    model = botocore.session.get_session().get_service_model("ssm")
+    members = list(model.shape_for("AssociationDescription").members)
+    assert [m for m in _DESCRIPTION_ORDER if m in members] == members
