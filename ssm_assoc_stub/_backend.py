@@ -19,13 +19,15 @@ from typing import Any
 from ._api import OPERATIONS
 from ._clock import Clock
 from ._documents import DocumentRegistry
-from ._engine import Engine, Execution, Simulator
+from ._engine import Engine, Execution
 from ._errors import AssociationDoesNotExist, InvalidAssociationVersion
 from ._fleet import Fleet, OutcomeFunction
 from ._model import AssociationState, AssociationVersion, Overview
 from ._options import Options
 from ._pagination import Paginator
 from ._scheduling import Scheduler
+from ._simulator import Simulator
+from ._wire import description
 
 __all__ = ["Backend"]
 
@@ -174,8 +176,6 @@ class Backend:
         targets = self.fleet.resolve(spec.targets, spec.instance_id)
 
         def describe() -> Mapping[str, Any]:
-            from ._wire import description
-
             return description(state, version, self.overview(state))
 
         def outcome(instance_id: str) -> tuple[str, float]:
