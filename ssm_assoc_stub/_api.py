@@ -142,10 +142,7 @@ def _lookup(backend: Backend, region: str, body: Body) -> AssociationState:
             "Either AssociationId, or both Name and InstanceId, must be specified."
         )
     backend.documents.get(name)
-    if backend.options.strict_fleet and not backend.fleet.known(instance_id):
-        from ._errors import InvalidInstanceId
-
-        raise InvalidInstanceId(f"Instance {instance_id} is not a valid managed node.")
+    backend.fleet.require(instance_id)
     state = backend.find_legacy(region, name, instance_id)
     if state is None:
         raise AssociationDoesNotExist(

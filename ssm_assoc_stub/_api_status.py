@@ -34,7 +34,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ._errors import InvalidInstanceId, ServiceError
+from ._errors import ServiceError
 from ._fleet import Instance, is_instance_ids_key, target_matches
 
 if TYPE_CHECKING:
@@ -90,9 +90,7 @@ def targets_node(spec: AssociationSpec, instance_id: str, instance: Instance | N
 
 
 def _associations_of(backend: Backend, region: str, instance_id: str) -> list[AssociationState]:
-    instance = backend.fleet.get(instance_id)
-    if instance is None and backend.options.strict_fleet:
-        raise InvalidInstanceId(f"Instance {instance_id} is not a valid managed node.")
+    instance = backend.fleet.require(instance_id)
     return [
         state
         for state in backend.associations(region).values()

@@ -7,6 +7,7 @@ from typing import Any
 
 import attrs
 
+from ._errors import InvalidInstanceId
 from ._model import Target
 
 __all__ = [
@@ -96,6 +97,16 @@ class Fleet:
 
     def known(self, instance_id: str) -> bool:
         return instance_id in self._instances
+
+    def require(self, instance_id: str) -> Instance | None:
+        """The node if known; ``InvalidInstanceId`` for an unknown one in strict mode.
+
+        Never adds a node: callers that must not change state on failure use it.
+        """
+        instance = self._instances.get(instance_id)
+        if instance is None and self.strict:
+            raise InvalidInstanceId(f"Instance {instance_id} is not a valid managed node.")
+        return instance
 
     def ensure(self, instance_id: str) -> Instance | None:
         """The node, added on the fly as an online Linux node unless strict."""

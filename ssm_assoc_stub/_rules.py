@@ -13,7 +13,6 @@ import attrs
 from ._documents import check_instance_id_association, check_parameters, check_platform
 from ._errors import (
     AssociationAlreadyExists,
-    InvalidInstanceId,
     InvalidOutputLocation,
     InvalidTag,
     InvalidTarget,
@@ -105,11 +104,7 @@ def check_spec(
         raise InvalidOutputLocation("The output location is not valid or does not exist.")
     if creating and spec.instance_id is not None:
         # Look, don't add: the node joins the fleet only once the create succeeds.
-        instance = backend.fleet.get(spec.instance_id)
-        if instance is None and backend.fleet.strict:
-            raise InvalidInstanceId(
-                f"Instance {spec.instance_id} is not a valid managed node in this Region."
-            )
+        instance = backend.fleet.require(spec.instance_id)
         platform = instance.platform if instance is not None else "Linux"
         check_platform(document, spec.instance_id, platform)
     return spec
