@@ -17,12 +17,13 @@ is handed to the stub layer for binding (which stub binds it is ``_stub``'s
 rule).  aiobotocore clients get the same handlers, and are caught where
 aiobotocore makes them: see ``_aio``.
 
-Responses are produced the way botocore sees a real one: the backend's answer is
-encoded as the JSON body AWS would send (timestamps as epoch seconds) and run
-through botocore's own ``json`` response parser with the operation's output shape
-(for errors: the error body, plus the modelled members of the error shape, as
-botocore's endpoint adds them).  Timestamps, ``ResponseMetadata`` and the
-modelled exception classes therefore come out exactly as for a real response.
+Responses come out exactly as botocore would parse a real one.  A success is
+built directly from the backend's answer (a fresh copy, each datetime turned into
+what botocore's JSON parser yields for an epoch timestamp: the same instant in
+``tzlocal()``); a test checks the result equals the parser's output for every
+operation.  An error body goes through botocore's own ``json`` parser, plus the
+modelled members of the error shape, as botocore's endpoint adds them, so the
+modelled exception classes are raised by botocore itself.
 The ``date`` header is the stub's simulated time, like every date in the body.
 
 Order of checks for an answered call: an injected error, then the server-side

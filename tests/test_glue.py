@@ -558,7 +558,19 @@ def test_success_responses_equal_what_botocores_parser_makes_of_them() -> None:
                 "InstanceId": "i-00000000000000001",
                 "AssociationStatus": {"Date": 1.5e9, "Name": "Failed", "Message": "x"},
             },
+            "UpdateAssociation": {
+                "AssociationId": aid,
+                "Parameters": {"commands": ["uptime"]},
+                "MaxConcurrency": "1",
+            },
+            "CreateAssociation": {"Name": "AWS-HelloWorld", "AssociationName": "hello"},
+            "CreateAssociationBatch": {
+                "Entries": [{"Name": "AWS-HelloWorld"}, {"Name": "No-Such-Document"}]
+            },
+            "StartAssociationsOnce": {"AssociationIds": [aid]},
+            "DeleteAssociation": {"AssociationId": aid},
         }
+        assert set(requests) == stub.backend.SUPPORTED_OPERATIONS
         for operation, body in requests.items():
             operation_model = model.operation_model(operation)
             result = stub.backend.handle("eu-west-1", operation, body)
