@@ -31,15 +31,17 @@ def run_demo(out: TextIO) -> int:
         say()
         say("1. create_association: AWS-RunShellScript on tag:role=web,")
         say("   MaxConcurrency=25% (5 at a time), MaxErrors=2, every day")
-        created = ssm.create_association(
-            Name="AWS-RunShellScript",
-            AssociationName="web-hardening",
-            Parameters={"commands": ["harden.sh"]},
-            Targets=[{"Key": "tag:role", "Values": ["web"]}],
-            ScheduleExpression="rate(1 day)",
-            MaxConcurrency="25%",
-            MaxErrors="2",
-        )["AssociationDescription"]
+        # Everything the association sets: UpdateAssociation resets what it is not sent.
+        members: dict[str, Any] = {
+            "Name": "AWS-RunShellScript",
+            "AssociationName": "web-hardening",
+            "Parameters": {"commands": ["harden.sh"]},
+            "Targets": [{"Key": "tag:role", "Values": ["web"]}],
+            "ScheduleExpression": "rate(1 day)",
+            "MaxConcurrency": "25%",
+            "MaxErrors": "2",
+        }
+        created = ssm.create_association(**members)["AssociationDescription"]
         aid = created["AssociationId"]
         say(f"   -> version {created['AssociationVersion']}, Overview {_overview(created)}")
         described = ssm.describe_association(AssociationId=aid)["AssociationDescription"]
@@ -55,15 +57,8 @@ def run_demo(out: TextIO) -> int:
         say("   'commands' parameter is missing, and nothing changed.")
         say()
         say("3. update_association with a stale AssociationVersion (optimistic concurrency):")
-        ssm.update_association(
-            AssociationId=aid,
-            Parameters={"commands": ["harden.sh --v2"]},
-            Targets=[{"Key": "tag:role", "Values": ["web"]}],
-            MaxConcurrency="25%",
-            MaxErrors="2",
-            ScheduleExpression="rate(1 day)",
-            AssociationVersion="1",
-        )
+        members["Parameters"] = {"commands": ["harden.sh --v2"]}
+        ssm.update_association(AssociationId=aid, AssociationVersion="1", **members)
         try:
             ssm.update_association(
                 AssociationId=aid,
@@ -78,14 +73,8 @@ def run_demo(out: TextIO) -> int:
         stub.set_outcome("*", "Success", duration=30)
         for n in (2, 3, 4):
             stub.set_outcome(f"i-{n:017x}", "Failed", duration=10)
-        updated = ssm.update_association(
-            AssociationId=aid,
-            Parameters={"commands": ["harden.sh --v3"]},
-            Targets=[{"Key": "tag:role", "Values": ["web"]}],
-            MaxConcurrency="25%",
-            MaxErrors="2",
-            ScheduleExpression="rate(1 day)",
-        )["AssociationDescription"]
+        members["Parameters"] = {"commands": ["harden.sh --v3"]}
+        updated = ssm.update_association(AssociationId=aid, **members)["AssociationDescription"]
         say(f"   -> version {updated['AssociationVersion']}, Overview {_overview(updated)}")
         after = ssm.describe_association(AssociationId=aid)["AssociationDescription"]
         say(f"   once it ran: Overview {_overview(after)}")
