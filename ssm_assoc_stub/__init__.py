@@ -9,11 +9,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._stub import AssociationStub, StubStateError, UnsupportedOperationError, current_stub
+from ._lifecycle.stub import (
+    AssociationStub,
+    StubStateError,
+    UnsupportedOperationError,
+    current_stub,
+)
 
 if TYPE_CHECKING:
-    from ._calls import Call, CallError
-    from ._engine import Execution, TargetResult
+    from ._service.calls import Call, CallError
+    from ._service.engine import Execution, TargetResult
 
 __all__ = [
     "AssociationStub",
@@ -31,10 +36,10 @@ __version__ = "0.1.0"
 
 # Names re-exported lazily (PEP 562), so that importing the package stays cheap.
 _LAZY = {
-    "Call": "._calls",
-    "CallError": "._calls",
-    "Execution": "._engine",
-    "TargetResult": "._engine",
+    "Call": "._service.calls",
+    "CallError": "._service.calls",
+    "Execution": "._service.engine",
+    "TargetResult": "._service.engine",
 }
 
 

@@ -16,12 +16,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser(
         "demo", help="drive real boto3 calls through the stub and print what happened"
     )
-    from ._simulate import build_parser, main_simulate
+    from ._tools.simulate import build_parser, main_simulate
 
     build_parser(commands)
     args = parser.parse_args(argv)
     if args.command == "demo":
-        from ._demo import run_demo
+        from ._tools.demo import run_demo
 
         return run_demo(sys.stdout)
     return main_simulate(args, sys.stdout)

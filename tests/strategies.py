@@ -30,8 +30,8 @@ import botocore.session
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from ssm_assoc_stub._constraints import compile_java_pattern
-from ssm_assoc_stub._documents import DocumentRegistry, ParameterSpec
+from ssm_assoc_stub._service.constraints import compile_java_pattern
+from ssm_assoc_stub._service.documents import DocumentRegistry, ParameterSpec
 
 __all__ = [
     "CUSTOM_DOCUMENT",

@@ -1,6 +1,6 @@
 """Which clients a stub answers: one rule, whatever the order, the thread or a failure.
 
-The rule is in ``ssm_assoc_stub._stub``'s docstring.  A stub answers the SSM
+The rule is in ``ssm_assoc_stub._lifecycle.stub``'s docstring.  A stub answers the SSM
 clients created while it is current and those passed in ``clients=``; nothing
 else (not a client boto3's default session made earlier, not a client made in
 an earlier stub's block), and nothing after it stopped.  The current stub is the

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ast
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -13,9 +11,9 @@ from botocore.validate import validate_parameters
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ssm_assoc_stub import _constraints
-from ssm_assoc_stub._constraints import check_constraints, compile_java_pattern
-from ssm_assoc_stub._errors import validation_message
+from ssm_assoc_stub._service import constraints as _constraints
+from ssm_assoc_stub._service.constraints import check_constraints, compile_java_pattern
+from ssm_assoc_stub._service.errors import validation_message
 
 from .helpers import has_member, known_members, skip_unless_member
 
@@ -547,21 +545,6 @@ def test_recursive_shapes() -> None:
 def test_plan_is_cached_per_shape() -> None:
     create_shape = MODEL.operation_model("CreateAssociation").input_shape
     assert _constraints._plan(create_shape) is _constraints._plan(create_shape)
-
-
-def test_module_does_not_import_botocore() -> None:
-    tree = ast.parse(Path(_constraints.__file__).read_text())
-    imported = [
-        alias.name
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Import | ast.ImportFrom)
-        for alias in (
-            node.names
-            if isinstance(node, ast.Import)
-            else [SimpleNamespace(name=node.module or "")]
-        )
-    ]
-    assert not [name for name in imported if name.split(".")[0] in {"botocore", "boto3"}]
 
 
 # --------------------------------------------------------------------------- robustness

@@ -10,16 +10,16 @@ from typing import Any
 
 import pytest
 
-import ssm_assoc_stub._catalogue as catalogue_module
-import ssm_assoc_stub._documents as documents_module
-from ssm_assoc_stub._documents import (
+import ssm_assoc_stub._service.catalogue as catalogue_module
+import ssm_assoc_stub._service.documents as documents_module
+from ssm_assoc_stub._service.documents import (
     DEFAULT_ACCOUNT,
     DocumentRegistry,
     check_instance_id_association,
     check_parameters,
     check_platform,
 )
-from ssm_assoc_stub._errors import (
+from ssm_assoc_stub._service.errors import (
     InvalidDocument,
     InvalidDocumentVersion,
     InvalidParameters,

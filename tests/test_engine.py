@@ -10,8 +10,8 @@ from datetime import datetime, timedelta, timezone
 import attrs
 import pytest
 
-from ssm_assoc_stub._clock import Clock
-from ssm_assoc_stub._engine import Engine, Execution, Outcome, Simulator, TraceEvent
+from ssm_assoc_stub._service.clock import Clock
+from ssm_assoc_stub._service.engine import Engine, Execution, Outcome, Simulator, TraceEvent
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from ssm_assoc_stub import AssociationStub
-from ssm_assoc_stub._constraints import compile_java_pattern
+from ssm_assoc_stub._service.constraints import compile_java_pattern
 
 from .helpers import declared_errors, output_problems
 from .strategies import (

@@ -31,9 +31,9 @@ from botocore.stub import Stubber
 from botocore.utils import parse_timestamp
 
 from ssm_assoc_stub import AssociationStub, Call, UnsupportedOperationError
-from ssm_assoc_stub import _glue as glue
-from ssm_assoc_stub._backend import Backend
-from ssm_assoc_stub._calls import CallError
+from ssm_assoc_stub._binding import glue as glue
+from ssm_assoc_stub._service.calls import CallError
+from ssm_assoc_stub._service.service import Backend
 
 REGION = "eu-west-1"
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
@@ -525,7 +525,7 @@ def test_concurrent_calls_on_one_shared_client_are_all_answered() -> None:
 def test_success_responses_equal_what_botocores_parser_makes_of_them() -> None:
     """The glue builds parsed responses directly (fast path); they must be exactly what
     botocore's JSON parser makes of the same body, for every emulated operation."""
-    from ssm_assoc_stub import _glue
+    from ssm_assoc_stub._binding import glue as _glue
 
     model = botocore.session.get_session().get_service_model("ssm")
     date = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=timezone.utc)

@@ -16,7 +16,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ssm_assoc_stub import AssociationStub
-from ssm_assoc_stub._api_history import parse_time
+from ssm_assoc_stub._service.ops_history import parse_time
 
 from .helpers import declared_errors, has_member, output_problems
 

@@ -21,7 +21,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, ParamValidationError
 
 from ssm_assoc_stub import AssociationStub
-from ssm_assoc_stub._backend import Backend
+from ssm_assoc_stub._service.service import Backend
 
 REGION = "eu-west-1"
 NODE = "i-0123456789abcdef0"
@@ -145,7 +145,7 @@ def test_every_supported_operation_stays_off_the_network(operation: str, guard: 
 
 
 def test_the_demo_stays_off_the_network(guard: list[str]) -> None:
-    from ssm_assoc_stub._demo import run_demo
+    from ssm_assoc_stub._tools.demo import run_demo
 
     out = io.StringIO()
     assert run_demo(out) == 0

@@ -624,7 +624,7 @@ def test_every_error_code_raised_is_declared_or_validation(ssm: Any, stub: Assoc
 
 
 def test_descriptions_keep_every_member_in_the_shapes_order() -> None:
-    from ssm_assoc_stub._wire import _DESCRIPTION_ORDER, SPEC_MEMBERS
+    from ssm_assoc_stub._service.wire import _DESCRIPTION_ORDER, SPEC_MEMBERS
 
     assert set(SPEC_MEMBERS) <= set(_DESCRIPTION_ORDER)  # nothing set can be dropped
     model = botocore.session.get_session().get_service_model("ssm")

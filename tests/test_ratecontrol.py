@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ssm_assoc_stub._ratecontrol import (
+from ssm_assoc_stub._service.ratecontrol import (
     MAX_CONCURRENCY_PATTERN,
     MAX_ERRORS_PATTERN,
     concurrency_slots,

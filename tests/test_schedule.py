@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import ast
-import pathlib
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ssm_assoc_stub import _schedule
-from ssm_assoc_stub._errors import InvalidSchedule, ValidationException
-from ssm_assoc_stub._schedule import (
+from ssm_assoc_stub._service.errors import InvalidSchedule, ValidationException
+from ssm_assoc_stub._service.schedule import (
     INVALID_SCHEDULE_MESSAGE,
-    Schedule,
     check_schedule_options,
     parse_schedule,
     schedule_kind,
@@ -568,16 +564,3 @@ def test_cron_next_run_is_the_first_run_after(
     # Nothing runs in between: asking from just before ``run`` gives ``run`` again.
     before = run - timedelta(milliseconds=1)
     assert schedule.next_run(after=before, previous_start=before, offset_days=offset) == run
-
-
-def test_schedule_module_imports_no_botocore() -> None:
-    tree = ast.parse(pathlib.Path(_schedule.__file__).read_text())
-    names = [
-        alias.name
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Import)
-        for alias in node.names
-    ]
-    names += [node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
-    assert not [name for name in names if name.split(".")[0] in ("botocore", "boto3")]
-    assert isinstance(parse_schedule("rate(1 day)"), Schedule)

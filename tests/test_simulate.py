@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from ssm_assoc_stub._simulate import build_parser, main_simulate
+from ssm_assoc_stub._tools.simulate import build_parser, main_simulate
 
 ISSUE_EXAMPLE = "--targets 50 --max-concurrency 10% --max-errors 10% --fail 1-10 --duration 30"
 

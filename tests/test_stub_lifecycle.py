@@ -16,8 +16,8 @@ import pytest
 
 import ssm_assoc_stub
 from ssm_assoc_stub import AssociationStub, StubStateError, current_stub
-from ssm_assoc_stub import _glue as glue
-from ssm_assoc_stub._backend import Backend
+from ssm_assoc_stub._binding import glue as glue
+from ssm_assoc_stub._service.service import Backend
 
 REGION = "eu-west-1"
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
@@ -404,7 +404,7 @@ def test_documents_added_belong_to_the_stub_account() -> None:
 
 def test_execution_records_are_public() -> None:
     import ssm_assoc_stub
-    from ssm_assoc_stub._engine import Execution, TargetResult
+    from ssm_assoc_stub._service.engine import Execution, TargetResult
 
     assert ssm_assoc_stub.Execution is Execution
     assert ssm_assoc_stub.TargetResult is TargetResult

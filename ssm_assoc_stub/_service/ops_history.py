@@ -39,20 +39,19 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._api_status import OPERATIONS as _STATUS_OPERATIONS
-from ._api_status import output_source_id
-from ._errors import AssociationExecutionDoesNotExist, ValidationException
-from ._wire import legacy_targets, overview_to_api, spec_to_api
+from .errors import AssociationExecutionDoesNotExist, ValidationException
+from .ops_status import output_source_id
+from .wire import legacy_targets, overview_to_api, spec_to_api
 
 if TYPE_CHECKING:
-    from ._backend import Backend
-    from ._engine import Execution, TargetResult
-    from ._model import AssociationState
+    from .engine import Execution, TargetResult
+    from .model import AssociationState
+    from .state import State
 
 __all__ = ["OPERATIONS", "parse_time"]
 
 Body = Mapping[str, Any]
-Operation = Callable[["Backend", str, Body], dict[str, Any]]
+Operation = Callable[["State", str, Body], dict[str, Any]]
 T = TypeVar("T")
 
 _ISO = re.compile(
@@ -103,7 +102,7 @@ def _fingerprint(filters: object) -> str:
 
 
 def _page(
-    backend: Backend, listing: str, items: Sequence[T], body: Body
+    backend: State, listing: str, items: Sequence[T], body: Body
 ) -> tuple[list[T], dict[str, Any]]:
     """One page of ``items`` and the response's ``NextToken`` member, if any."""
     page, token = backend.paginator.page(
@@ -116,7 +115,7 @@ def _page(
 Predicate = Callable[["AssociationState"], bool]
 
 
-def _association_filter(backend: Backend, key: str, value: str) -> Predicate:
+def _association_filter(backend: State, key: str, value: str) -> Predicate:
     if key == "InstanceId":  # deprecated: legacy associations only
         return lambda s: s.spec.instance_id == value
     if key == "Name":
@@ -146,7 +145,7 @@ def _association_filter(backend: Backend, key: str, value: str) -> Predicate:
     raise ValidationException(f"The filter key {key} is not valid for ListAssociations.")
 
 
-def association_summary(backend: Backend, state: AssociationState) -> dict[str, Any]:
+def association_summary(backend: State, state: AssociationState) -> dict[str, Any]:
     """An ``Association`` list item: the members that are set."""
     spec = state.spec
     members = spec_to_api(spec)
@@ -172,7 +171,7 @@ def association_summary(backend: Backend, state: AssociationState) -> dict[str, 
     return out
 
 
-def list_associations(backend: Backend, region: str, body: Body) -> dict[str, Any]:
+def list_associations(backend: State, region: str, body: Body) -> dict[str, Any]:
     raw = [
         (str(f.get("key")), str(f.get("value"))) for f in body.get("AssociationFilterList") or ()
     ]
@@ -183,15 +182,14 @@ def list_associations(backend: Backend, region: str, body: Body) -> dict[str, An
 
 
 # -- DeleteAssociation, StartAssociationsOnce -----------------------------------------
-def delete_association(backend: Backend, region: str, body: Body) -> dict[str, Any]:
+def delete_association(backend: State, region: str, body: Body) -> dict[str, Any]:
     """By AssociationId, or Name+InstanceId for a legacy association (D-DES-1)."""
-    from ._api import _lookup  # here: _api imports this module while it loads
 
-    backend.delete(_lookup(backend, region, body))
+    backend.delete(backend.lookup(region, body))
     return {}
 
 
-def start_associations_once(backend: Backend, region: str, body: Body) -> dict[str, Any]:
+def start_associations_once(backend: State, region: str, body: Body) -> dict[str, Any]:
     ids = list(dict.fromkeys(body.get("AssociationIds") or ()))
     states = [backend.get(region, aid) for aid in ids]  # D-SAO-1: all known, or none runs
     for state in states:
@@ -223,7 +221,7 @@ def _execution_filter(item: Mapping[str, Any]) -> ExecutionCheck:
     )
 
 
-def executions_newest_first(backend: Backend, state: AssociationState) -> list[Execution]:
+def executions_newest_first(backend: State, state: AssociationState) -> list[Execution]:
     """Finished executions and the one in progress, newest first."""
     found = list(state.executions)
     current = backend.engine.snapshot(state.association_id)
@@ -251,7 +249,7 @@ def _execution_to_api(state: AssociationState, execution: Execution) -> dict[str
     return out
 
 
-def describe_association_executions(backend: Backend, region: str, body: Body) -> dict[str, Any]:
+def describe_association_executions(backend: State, region: str, body: Body) -> dict[str, Any]:
     state = backend.get(region, body["AssociationId"])
     filters = list(body.get("Filters") or ())
     checks = [_execution_filter(item) for item in filters]
@@ -287,7 +285,7 @@ def _target_row(execution: Execution, result: TargetResult) -> dict[str, Any]:
 
 
 def describe_association_execution_targets(
-    backend: Backend, region: str, body: Body
+    backend: State, region: str, body: Body
 ) -> dict[str, Any]:
     state = backend.get(region, body["AssociationId"])
     execution_id = body["ExecutionId"]
@@ -318,5 +316,4 @@ OPERATIONS: dict[str, Operation] = {
     "StartAssociationsOnce": start_associations_once,
     "DescribeAssociationExecutions": describe_association_executions,
     "DescribeAssociationExecutionTargets": describe_association_execution_targets,
-    **_STATUS_OPERATIONS,
 }

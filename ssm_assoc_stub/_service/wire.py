@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from ._model import (
+from .model import (
     AssociationSpec,
     AssociationState,
     AssociationVersion,

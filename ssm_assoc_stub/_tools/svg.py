@@ -18,7 +18,7 @@ import math
 from datetime import datetime
 from xml.sax.saxutils import escape, quoteattr
 
-from ._engine import Execution, TargetResult
+from .._service.engine import Execution, TargetResult
 
 __all__ = ["COLOURS", "timeline_svg"]
 

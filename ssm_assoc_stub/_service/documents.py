@@ -32,8 +32,8 @@ from types import MappingProxyType
 
 import attrs
 
-from ._catalogue import CATALOGUE, Entry
-from ._errors import (
+from .catalogue import CATALOGUE, Entry
+from .errors import (
     InvalidDocument,
     InvalidDocumentVersion,
     InvalidParameters,

@@ -1,11 +1,8 @@
-"""The emulated service: association state and the rules of every operation.
+"""The emulated service's state: associations, the fleet, documents, the clock.
 
-Pure core: snake_case records in, records out.  ``handle`` is the single entry
-point the glue calls; it takes the lock, hands the API dict to the wire layer
-(``_api``) and, once the response is built, starts the executions the call
-triggered (so the response itself still shows Pending/Creating, D-ST-1) and,
-with ``progression="immediate"``, runs them to completion on the simulated
-timeline.
+Pure core: one mutable holder that the operations (``ops_*``) read and change
+under its lock, plus the executions and test-side controls that act on it.
+The entry point that dispatches calls is ``service.Backend``.
 """
 
 from __future__ import annotations
@@ -16,26 +13,27 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from ._api import OPERATIONS
-from ._clock import Clock
-from ._documents import DocumentRegistry
-from ._engine import Engine, Execution
-from ._errors import AssociationDoesNotExist, InvalidAssociationVersion
-from ._fleet import Fleet, OutcomeFunction
-from ._model import AssociationState, AssociationVersion, Overview
-from ._options import Options
-from ._pagination import Paginator
-from ._scheduling import Scheduler
-from ._simulator import Simulator
-from ._wire import description
+from .clock import Clock
+from .documents import DocumentRegistry
+from .engine import Engine, Execution
+from .errors import AssociationDoesNotExist, InvalidAssociationVersion, ValidationException
+from .fleet import Fleet, OutcomeFunction
+from .model import AssociationState, AssociationVersion, Overview
+from .options import Options
+from .pagination import Paginator
+from .scheduling import Scheduler
+from .simulator import Simulator
+from .wire import description
 
-__all__ = ["Backend"]
+__all__ = ["State"]
 
 
-class Backend:
-    """One stub's service state: every Region of its account, the fleet, the clock."""
+class State:
+    """One stub's service state: every Region of its account, the fleet, the clock.
 
-    SUPPORTED_OPERATIONS: frozenset[str] = frozenset(OPERATIONS)
+    The operations (``ops_*``) read and change it; ``service.Backend`` adds the
+    entry point that dispatches a call to them.
+    """
 
     def __init__(self, options: Options) -> None:
         self.options = options
@@ -48,38 +46,13 @@ class Backend:
         self.fleet = Fleet(strict=options.strict_fleet)
         self.documents = DocumentRegistry()
         self.paginator = Paginator()
-        self.scheduler = Scheduler(self)
+        self.scheduler = Scheduler(self.clock, self.simulator, self.engine, self.start_execution)
         # region -> association id -> state, in creation order
         self.regions: dict[str, dict[str, AssociationState]] = {}
         self.by_id: dict[str, AssociationState] = {}
         # (region, document name, instance id) -> legacy association id
         self.legacy_index: dict[tuple[str, str, str], str] = {}
         self._triggered: list[AssociationState] = []
-
-    # -- the entry point -----------------------------------------------------
-    def handle(self, region: str, operation: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        """Answer one call.
-
-        ``body`` is the JSON-decoded request body as botocore sent it (timestamps
-        as epoch numbers).  Returns the response in API form (PascalCase keys,
-        timestamps as aware UTC datetimes); raises ``ServiceError`` subclasses,
-        in which case the state is as it was before the call.
-        """
-        with self.lock:
-            immediate = self.options.progression == "immediate"
-            if immediate:
-                # Runs a schedule started during advance() finish before the
-                # next call is answered, like those a call triggers.
-                self.simulator.settle()
-            self._triggered.clear()
-            response = OPERATIONS[operation](self, region, body)
-            triggered = list(self._triggered)
-            self._triggered.clear()
-            for state in triggered:
-                self.start_execution(state)
-            if triggered and immediate:
-                self.simulator.settle()
-            return response
 
     # -- lookups ---------------------------------------------------------------
     def associations(self, region: str) -> dict[str, AssociationState]:
@@ -89,6 +62,25 @@ class Backend:
         state = self.by_id.get(association_id)
         if state is None or state.region != region:
             raise AssociationDoesNotExist(f"Association {association_id} does not exist.")
+        return state
+
+    def lookup(self, region: str, body: Mapping[str, Any]) -> AssociationState:
+        """D-DES-1: AssociationId wins; otherwise Name + InstanceId; neither is an error."""
+        association_id = body.get("AssociationId")
+        if association_id is not None:
+            return self.get(region, association_id)
+        name, instance_id = body.get("Name"), body.get("InstanceId")
+        if name is None or instance_id is None:
+            raise ValidationException(
+                "Either AssociationId, or both Name and InstanceId, must be specified."
+            )
+        self.documents.get(name)
+        self.fleet.require(instance_id)
+        state = self.find_legacy(region, name, instance_id)
+        if state is None:
+            raise AssociationDoesNotExist(
+                f"Association for document {name} and instance {instance_id} does not exist."
+            )
         return state
 
     def find(self, association_id: str) -> AssociationState:

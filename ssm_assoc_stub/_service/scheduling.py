@@ -7,21 +7,32 @@ start a second run (runs are never doubled); the next one is planned either way.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ._schedule import parse_schedule
+from .schedule import parse_schedule
 
 if TYPE_CHECKING:
-    from ._backend import Backend
-    from ._engine import Handle
-    from ._model import AssociationState
+    from .clock import Clock
+    from .engine import Engine, Handle
+    from .model import AssociationState
+    from .simulator import Simulator
 
 __all__ = ["Scheduler"]
 
 
 class Scheduler:
-    def __init__(self, backend: Backend) -> None:
-        self._backend = backend
+    def __init__(
+        self,
+        clock: Clock,
+        simulator: Simulator,
+        engine: Engine,
+        start: Callable[[AssociationState], None],
+    ) -> None:
+        self._clock = clock
+        self._simulator = simulator
+        self._engine = engine
+        self._start = start
         self._timers: dict[str, Handle] = {}
 
     def cancel(self, state: AssociationState) -> None:
@@ -40,7 +51,7 @@ class Scheduler:
         if spec.schedule_expression is None:
             return False
         schedule = parse_schedule(spec.schedule_expression)
-        now = self._backend.clock.now
+        now = self._clock.now
         offset = spec.schedule_offset if schedule.kind == "cron" else None
         when = schedule.next_run(
             after=now, previous_start=None if created else now, offset_days=offset
@@ -50,7 +61,7 @@ class Scheduler:
         if when is None:
             return False
         version = state.latest.version
-        self._timers[state.association_id] = self._backend.simulator.call_at(
+        self._timers[state.association_id] = self._simulator.call_at(
             when, lambda: self._fire(state, version), kind="timer"
         )
         return False
@@ -59,6 +70,6 @@ class Scheduler:
         self._timers.pop(state.association_id, None)
         if state.deleted or state.latest.version != version:
             return
-        if not self._backend.engine.running(state.association_id):
-            self._backend.start_execution(state)
+        if not self._engine.running(state.association_id):
+            self._start(state)
         self.plan(state, created=False)

@@ -15,7 +15,7 @@ import os
 from collections.abc import Sequence
 from typing import TypeVar
 
-from ._errors import InvalidNextToken, ValidationException, validation_message
+from .errors import InvalidNextToken, ValidationException, validation_message
 
 __all__ = ["DEFAULT_PAGE_SIZE", "Paginator"]
 

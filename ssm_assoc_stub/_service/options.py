@@ -48,7 +48,7 @@ class Options:
             raise ValueError(
                 f"progression must be 'immediate' or 'manual', got {self.progression!r}"
             )
-        from ._ratecontrol import MAX_CONCURRENCY_PATTERN
+        from .ratecontrol import MAX_CONCURRENCY_PATTERN
 
         if not (
             isinstance(self.default_max_concurrency, str)

@@ -34,17 +34,17 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ._errors import ServiceError
-from ._fleet import Instance, is_instance_ids_key, target_matches
+from .errors import ServiceError
+from .fleet import Instance, is_instance_ids_key, target_matches
 
 if TYPE_CHECKING:
-    from ._backend import Backend
-    from ._engine import Execution, TargetResult
-    from ._model import AssociationSpec, AssociationState, AssociationVersion
+    from .engine import Execution, TargetResult
+    from .model import AssociationSpec, AssociationState, AssociationVersion
+    from .state import State
 
 __all__ = ["EFFECTIVE_PAGE_SIZE", "OPERATIONS", "output_source_id", "targets_node"]
 
-Operation = Callable[["Backend", str, Mapping[str, Any]], dict[str, Any]]
+Operation = Callable[["State", str, Mapping[str, Any]], dict[str, Any]]
 
 EFFECTIVE_PAGE_SIZE = 5  # EffectiveInstanceAssociationMaxResults: 1..5
 ERROR_CODE_LENGTH = 10  # AgentErrorCode: max 10 (Q-ST-3)
@@ -89,7 +89,7 @@ def targets_node(spec: AssociationSpec, instance_id: str, instance: Instance | N
     return True
 
 
-def _associations_of(backend: Backend, region: str, instance_id: str) -> list[AssociationState]:
+def _associations_of(backend: State, region: str, instance_id: str) -> list[AssociationState]:
     instance = backend.fleet.require(instance_id)
     return [
         state
@@ -99,7 +99,7 @@ def _associations_of(backend: Backend, region: str, instance_id: str) -> list[As
 
 
 def _paged(
-    backend: Backend,
+    backend: State,
     listing: str,
     states: list[AssociationState],
     body: Mapping[str, Any],
@@ -121,7 +121,7 @@ def _paged(
     return response
 
 
-def _document_version(backend: Backend, spec: AssociationSpec) -> str | None:
+def _document_version(backend: State, spec: AssociationSpec) -> str | None:
     """The concrete version ``spec`` runs; None if the document has changed under it."""
     try:
         return backend.documents.get(spec.name).version(spec.document_version).version
@@ -129,7 +129,7 @@ def _document_version(backend: Backend, spec: AssociationSpec) -> str | None:
         return None
 
 
-def _content(backend: Backend, spec: AssociationSpec) -> str | None:
+def _content(backend: State, spec: AssociationSpec) -> str | None:
     try:
         return backend.documents.get(spec.name).version(spec.document_version).content
     except ServiceError:
@@ -142,7 +142,7 @@ def _version(state: AssociationState, number: str) -> AssociationVersion:
 
 
 def _latest_result(
-    backend: Backend, state: AssociationState, instance_id: str
+    backend: State, state: AssociationState, instance_id: str
 ) -> tuple[Execution, TargetResult] | None:
     current = backend.engine.snapshot(state.association_id)
     if current is not None:
@@ -152,7 +152,7 @@ def _latest_result(
     return state.node_results.get(instance_id)
 
 
-def _status_info(backend: Backend, state: AssociationState, instance_id: str) -> dict[str, Any]:
+def _status_info(backend: State, state: AssociationState, instance_id: str) -> dict[str, Any]:
     latest = _latest_result(backend, state, instance_id)
     version = state.latest if latest is None else _version(state, latest[0].association_version)
     spec = version.spec
@@ -193,7 +193,7 @@ def _status_info(backend: Backend, state: AssociationState, instance_id: str) ->
 
 
 def describe_instance_associations_status(
-    backend: Backend, region: str, body: Mapping[str, Any]
+    backend: State, region: str, body: Mapping[str, Any]
 ) -> dict[str, Any]:
     instance_id = str(body["InstanceId"])
     states = _associations_of(backend, region, instance_id)
@@ -207,7 +207,7 @@ def describe_instance_associations_status(
     )
 
 
-def _effective(backend: Backend, state: AssociationState, instance_id: str) -> dict[str, Any]:
+def _effective(backend: State, state: AssociationState, instance_id: str) -> dict[str, Any]:
     out: dict[str, Any] = {"AssociationId": state.association_id, "InstanceId": instance_id}
     content = _content(backend, state.spec)
     if content is not None:
@@ -217,7 +217,7 @@ def _effective(backend: Backend, state: AssociationState, instance_id: str) -> d
 
 
 def describe_effective_instance_associations(
-    backend: Backend, region: str, body: Mapping[str, Any]
+    backend: State, region: str, body: Mapping[str, Any]
 ) -> dict[str, Any]:
     instance_id = str(body["InstanceId"])
     states = _associations_of(backend, region, instance_id)

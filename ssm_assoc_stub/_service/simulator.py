@@ -13,7 +13,7 @@ import itertools
 from collections.abc import Callable
 from datetime import datetime
 
-from ._clock import Clock, to_millis
+from .clock import Clock, to_millis
 
 __all__ = ["Handle", "Simulator"]
 

@@ -20,8 +20,8 @@ from typing import Any
 
 import attrs
 
-from ._clock import Clock
-from ._ratecontrol import (
+from .clock import Clock
+from .ratecontrol import (
     MAX_CONCURRENCY_PATTERN,
     concurrency_slots,
     format_counts,
@@ -29,7 +29,7 @@ from ._ratecontrol import (
     threshold_crossed,
     tolerated_errors,
 )
-from ._simulator import Handle, Simulator
+from .simulator import Handle, Simulator
 
 __all__ = ["Engine", "Execution", "Handle", "Outcome", "Simulator", "TargetResult", "TraceEvent"]
 

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from ._documents import check_instance_id_association, check_parameters, check_platform
-from ._errors import (
+from .documents import check_instance_id_association, check_parameters, check_platform
+from .errors import (
     AssociationAlreadyExists,
     InvalidOutputLocation,
     InvalidTag,
@@ -19,12 +19,12 @@ from ._errors import (
     InvalidTargetMaps,
     ValidationException,
 )
-from ._fleet import is_instance_ids_key
-from ._model import AssociationSpec, Target
-from ._schedule import check_schedule_options, parse_schedule
+from .fleet import is_instance_ids_key
+from .model import AssociationSpec, Target
+from .schedule import check_schedule_options, parse_schedule
 
 if TYPE_CHECKING:
-    from ._backend import Backend
+    from .state import State
 
 __all__ = ["NO_OP_TARGET", "check_not_duplicate", "check_spec", "check_tags"]
 
@@ -52,7 +52,7 @@ _TARGET_KEYS_EXACT = frozenset(
 
 
 def check_spec(
-    backend: Backend, region: str, spec: AssociationSpec, *, creating: bool = True
+    backend: State, region: str, spec: AssociationSpec, *, creating: bool = True
 ) -> AssociationSpec:
     """Validate ``spec`` like a create; returns it, with the Automation placeholder
     target filled in where a runbook association names no targets.
@@ -110,7 +110,7 @@ def check_spec(
     return spec
 
 
-def check_not_duplicate(backend: Backend, region: str, spec: AssociationSpec) -> None:
+def check_not_duplicate(backend: State, region: str, spec: AssociationSpec) -> None:
     """D-CRT-2: only a legacy association may not be repeated on a node."""
     if spec.instance_id is not None and backend.find_legacy(region, spec.name, spec.instance_id):
         raise AssociationAlreadyExists("Association Already Exists")

@@ -7,8 +7,8 @@ from typing import Any
 
 import attrs
 
-from ._errors import InvalidInstanceId
-from ._model import Target
+from .errors import InvalidInstanceId
+from .model import Target
 
 __all__ = [
     "OUTCOME_STATUSES",

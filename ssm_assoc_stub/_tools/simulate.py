@@ -22,9 +22,9 @@ from typing import TextIO
 
 import attrs
 
-from ._clock import Clock
-from ._engine import Engine, Execution, Simulator, TraceEvent
-from ._ratecontrol import (
+from .._service.clock import Clock
+from .._service.engine import Engine, Execution, Simulator, TraceEvent
+from .._service.ratecontrol import (
     MAX_CONCURRENCY_PATTERN,
     MAX_ERRORS_PATTERN,
     concurrency_slots,
@@ -99,7 +99,7 @@ def main_simulate(args: argparse.Namespace, out: TextIO, *, err: TextIO | None =
 
 def _write_svg(path: str, report: _Report, err: TextIO | None) -> int:
     """``--svg``: the same execution drawn by ``_svg``; 1 when the file cannot be written."""
-    from ._svg import timeline_svg
+    from .svg import timeline_svg
 
     plan = report.plan
     mc = plan.max_concurrency or f"unset ({plan.default_max_concurrency})"

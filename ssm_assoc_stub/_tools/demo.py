@@ -18,7 +18,7 @@ def _overview(description: dict[str, Any]) -> str:
 def run_demo(out: TextIO) -> int:
     import boto3
 
-    from ._stub import AssociationStub
+    from .._lifecycle.stub import AssociationStub
 
     def say(text: str = "") -> None:
         print(text, file=out)

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import attrs
 
-from ._engine import Execution, TargetResult
+from .engine import Execution, TargetResult
 
 __all__ = [
     "AssociationSpec",

@@ -38,8 +38,8 @@ from typing import Literal
 import attrs
 from croniter import CroniterBadDateError, CroniterError, croniter
 
-from ._clock import to_millis
-from ._errors import InvalidSchedule, ValidationException
+from .clock import to_millis
+from .errors import InvalidSchedule, ValidationException
 
 __all__ = [
     "INVALID_SCHEDULE_MESSAGE",

@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._errors import (
-    AssociationDoesNotExist,
+from .errors import (
     AssociationLimitExceeded,
     AssociationVersionLimitExceeded,
     DuplicateInstanceId,
@@ -24,17 +23,17 @@ from ._errors import (
     StatusUnchanged,
     ValidationException,
 )
-from ._model import AssociationSpec, AssociationState, AssociationVersion, LegacyStatus
-from ._rules import check_not_duplicate, check_spec, check_tags
-from ._wire import FIELD_TO_MEMBER, description, spec_fields_from_api, version_info
+from .model import AssociationSpec, AssociationState, AssociationVersion, LegacyStatus
+from .rules import check_not_duplicate, check_spec, check_tags
+from .wire import FIELD_TO_MEMBER, description, spec_fields_from_api, version_info
 
 if TYPE_CHECKING:
-    from ._backend import Backend
+    from .state import State
 
 __all__ = ["OPERATIONS"]
 
 Body = Mapping[str, Any]
-Operation = Callable[["Backend", str, Body], dict[str, Any]]
+Operation = Callable[["State", str, Body], dict[str, Any]]
 
 
 def _parse_spec(body: Body) -> AssociationSpec:
@@ -52,12 +51,12 @@ def _parse_tags(body: Body) -> tuple[tuple[str, str], ...]:
 
 
 def _describe(
-    backend: Backend, state: AssociationState, version: AssociationVersion | None = None
+    backend: State, state: AssociationState, version: AssociationVersion | None = None
 ) -> dict[str, Any]:
     return description(state, version or state.latest, backend.overview(state))
 
 
-def _check_limit(backend: Backend, region: str, adding: int) -> None:
+def _check_limit(backend: State, region: str, adding: int) -> None:
     if len(backend.associations(region)) + adding > backend.options.association_limit:
         raise AssociationLimitExceeded(  # D-LIM-1
             f"You can have at most {backend.options.association_limit} active associations."
@@ -65,7 +64,7 @@ def _check_limit(backend: Backend, region: str, adding: int) -> None:
 
 
 def _create(
-    backend: Backend, region: str, spec: AssociationSpec, tags: tuple[tuple[str, str], ...]
+    backend: State, region: str, spec: AssociationSpec, tags: tuple[tuple[str, str], ...]
 ) -> AssociationState:
     now = backend.clock.now
     state = AssociationState(
@@ -84,13 +83,13 @@ def _create(
     return state
 
 
-def _plan(backend: Backend, state: AssociationState, *, created: bool) -> None:
+def _plan(backend: State, state: AssociationState, *, created: bool) -> None:
     at_passed = backend.scheduler.plan(state, created=created)
     if at_passed or not state.spec.applies_only_at_cron_interval:
         backend.trigger(state)
 
 
-def create_association(backend: Backend, region: str, body: Body) -> dict[str, Any]:
+def create_association(backend: State, region: str, body: Body) -> dict[str, Any]:
     spec = check_spec(backend, region, _parse_spec(body))
     tags = _parse_tags(body)
     check_tags(tags)
@@ -100,7 +99,7 @@ def create_association(backend: Backend, region: str, body: Body) -> dict[str, A
     return {"AssociationDescription": _describe(backend, state)}
 
 
-def create_association_batch(backend: Backend, region: str, body: Body) -> dict[str, Any]:
+def create_association_batch(backend: State, region: str, body: Body) -> dict[str, Any]:
     """D-BAT-1: per-entry faults become ``Failed`` entries; ``Successful`` keeps request order."""
     entries = body.get("Entries") or []
     role = body.get("AssociationDispatchAssumeRole")
@@ -131,33 +130,13 @@ def create_association_batch(backend: Backend, region: str, body: Body) -> dict[
     return {"Successful": successful, "Failed": failed}
 
 
-def _lookup(backend: Backend, region: str, body: Body) -> AssociationState:
-    """D-DES-1: AssociationId wins; otherwise Name + InstanceId; neither is an error."""
-    association_id = body.get("AssociationId")
-    if association_id is not None:
-        return backend.get(region, association_id)
-    name, instance_id = body.get("Name"), body.get("InstanceId")
-    if name is None or instance_id is None:
-        raise ValidationException(
-            "Either AssociationId, or both Name and InstanceId, must be specified."
-        )
-    backend.documents.get(name)
-    backend.fleet.require(instance_id)
-    state = backend.find_legacy(region, name, instance_id)
-    if state is None:
-        raise AssociationDoesNotExist(
-            f"Association for document {name} and instance {instance_id} does not exist."
-        )
-    return state
-
-
-def describe_association(backend: Backend, region: str, body: Body) -> dict[str, Any]:
-    state = _lookup(backend, region, body)
+def describe_association(backend: State, region: str, body: Body) -> dict[str, Any]:
+    state = backend.lookup(region, body)
     version = backend.version_of(state, body.get("AssociationVersion"))
     return {"AssociationDescription": _describe(backend, state, version)}
 
 
-def list_association_versions(backend: Backend, region: str, body: Body) -> dict[str, Any]:
+def list_association_versions(backend: State, region: str, body: Body) -> dict[str, Any]:
     state = backend.get(region, body["AssociationId"])
     page, token = backend.paginator.page(  # D-VER-2: ascending
         f"versions:{state.association_id}",
@@ -177,7 +156,7 @@ _SPEC_FIELDS = tuple(attrs.fields_dict(AssociationSpec))
 _ALWAYS_KEPT = ("name", "targets", "instance_id")
 
 
-def update_association(backend: Backend, region: str, body: Body) -> dict[str, Any]:
+def update_association(backend: State, region: str, body: Body) -> dict[str, Any]:
     state = backend.get(region, body["AssociationId"])
     expected = body.get("AssociationVersion")
     if expected is not None and expected != "$LATEST" and expected != str(state.latest.version):
@@ -224,10 +203,10 @@ def _sent(body: Body, field: str) -> bool:
     return member in body and body[member] is not None
 
 
-def update_association_status(backend: Backend, region: str, body: Body) -> dict[str, Any]:
+def update_association_status(backend: State, region: str, body: Body) -> dict[str, Any]:
     name, instance_id = body["Name"], body["InstanceId"]
     raw = body["AssociationStatus"]
-    state = _lookup(backend, region, {"Name": name, "InstanceId": instance_id})
+    state = backend.lookup(region, {"Name": name, "InstanceId": instance_id})
     try:
         date = datetime.fromtimestamp(int(float(raw["Date"])), tz=timezone.utc)  # whole seconds
         status = LegacyStatus(
@@ -255,12 +234,3 @@ OPERATIONS: dict[str, Operation] = {
     "UpdateAssociation": update_association,
     "UpdateAssociationStatus": update_association_status,
 }
-
-
-def _register_more() -> None:
-    from ._api_history import OPERATIONS as MORE
-
-    OPERATIONS.update(MORE)
-
-
-_register_more()

@@ -1,4 +1,4 @@
-"""Misuse errors and the checks ``AssociationStub()`` runs on its arguments.
+"""The checks ``AssociationStub()`` runs on its arguments.
 
 Nothing here imports botocore; the checks only look at what they are given.
 """
@@ -9,26 +9,9 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._options import Options
+    from .._service.options import Options
 
-__all__ = ["StubStateError", "UnsupportedOperationError", "build_options", "check_clients"]
-
-
-class StubStateError(AssertionError):
-    """An AssociationStub was used in a way its lifecycle does not allow."""
-
-
-class UnsupportedOperationError(AssertionError, NotImplementedError):
-    """A bound SSM client called an operation the stub does not emulate."""
-
-    def __init__(self, operation: str, supported: Iterable[str]) -> None:
-        self.operation = operation
-        super().__init__(
-            f"ssm_assoc_stub does not emulate the SSM operation {operation}. "
-            f"It emulates: {', '.join(sorted(supported))}. To send other SSM calls on "
-            "to whatever comes next (moto's mock_aws, or the network), use "
-            "AssociationStub(passthrough=True)."
-        )
+__all__ = ["build_options", "check_clients"]
 
 
 def check_clients(clients: Iterable[Any] | None) -> tuple[Any, ...]:
@@ -59,7 +42,7 @@ def check_clients(clients: Iterable[Any] | None) -> tuple[Any, ...]:
 def build_options(options: dict[str, Any]) -> Options:
     import attrs
 
-    from ._options import Options
+    from .._service.options import Options
 
     known = attrs.fields_dict(Options)
     unknown = sorted(set(options) - set(known))

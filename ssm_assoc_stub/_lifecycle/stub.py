@@ -46,15 +46,14 @@ if TYPE_CHECKING:
     from datetime import datetime, timedelta
     from types import TracebackType
 
-    from ._backend import Backend
-    from ._calls import Call
-    from ._engine import Execution
-    from ._fleet import OutcomeFunction
-    from ._glue import StubState
+    from .._binding.glue import StubState
+    from .._service.calls import Call
+    from .._service.engine import Execution
+    from .._service.fleet import OutcomeFunction
+    from .._service.service import Backend
 
-from ._stub_checks import (
-    StubStateError,
-    UnsupportedOperationError,
+from .._service.misuse import StubStateError, UnsupportedOperationError
+from .checks import (
     build_options,
     check_clients,
 )
@@ -103,7 +102,7 @@ def _current() -> AssociationStub | None:
 
 def _bind_new_client(client: Any) -> None:
     """Bind an SSM client just made (by botocore or aiobotocore) to the current stub."""
-    from . import _glue
+    from .._binding import glue as _glue
 
     with _LOCK:
         stub = _current()
@@ -144,8 +143,8 @@ class AssociationStub:
     # -- lifecycle -------------------------------------------------------------
     def start(self) -> AssociationStub:
         """Bind the clients and begin with fresh state; returns the stub."""
-        from . import _glue
-        from ._backend import Backend
+        from .._binding import glue as _glue
+        from .._service.service import Backend
 
         with _LOCK:
             if self._active:
@@ -175,7 +174,7 @@ class AssociationStub:
 
     def stop(self) -> None:
         """Unbind every client this stub bound; its calls stay readable."""
-        from . import _glue
+        from .._binding import glue as _glue
 
         with _LOCK:
             state = self._state
@@ -370,7 +369,7 @@ class AssociationStub:
 
 
 def _check_operation(what: str, operation: str) -> None:
-    from ._backend import Backend
+    from .._service.service import Backend
 
     supported = Backend.SUPPORTED_OPERATIONS
     if operation not in supported:

@@ -50,16 +50,16 @@ from botocore.awsrequest import AWSResponse
 from botocore.compat import get_tzinfo_options
 from botocore.parsers import create_parser
 
-from . import _aio
-from ._calls import Call, CallError, freeze
-from ._constraints import check_constraints
-from ._errors import ServiceError, ValidationException, error_for_code, validation_message
-from ._stub import UnsupportedOperationError
+from .._service.calls import Call, CallError, freeze
+from .._service.constraints import check_constraints
+from .._service.errors import ServiceError, ValidationException, error_for_code, validation_message
+from .._service.misuse import UnsupportedOperationError
+from . import aio as _aio
 
 if TYPE_CHECKING:
     from botocore.model import OperationModel
 
-    from ._backend import Backend
+    from .._service.service import Backend
 
 __all__ = [
     "ANSWER_ID",

@@ -1,0 +1,57 @@
+"""The emulated service's entry point: one call in, one response out.
+
+``Backend.handle`` is what the botocore binding and the HTTP server call.  It
+takes the lock, dispatches the API dict to the operation, and, once the
+response is built, starts the executions the call triggered (so the response
+itself still shows Pending/Creating, D-ST-1) and, with
+``progression="immediate"``, runs them to completion on the simulated timeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from . import ops_associations, ops_history, ops_status
+from .state import State
+
+__all__ = ["OPERATIONS", "Backend"]
+
+Operation = Callable[[State, str, Mapping[str, Any]], dict[str, Any]]
+
+OPERATIONS: dict[str, Operation] = {
+    **ops_associations.OPERATIONS,
+    **ops_history.OPERATIONS,
+    **ops_status.OPERATIONS,
+}
+
+
+class Backend(State):
+    """The service state plus the dispatch of calls to the operations."""
+
+    SUPPORTED_OPERATIONS: frozenset[str] = frozenset(OPERATIONS)
+
+    # -- the entry point -----------------------------------------------------
+    def handle(self, region: str, operation: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Answer one call.
+
+        ``body`` is the JSON-decoded request body as botocore sent it (timestamps
+        as epoch numbers).  Returns the response in API form (PascalCase keys,
+        timestamps as aware UTC datetimes); raises ``ServiceError`` subclasses,
+        in which case the state is as it was before the call.
+        """
+        with self.lock:
+            immediate = self.options.progression == "immediate"
+            if immediate:
+                # Runs a schedule started during advance() finish before the
+                # next call is answered, like those a call triggers.
+                self.simulator.settle()
+            self._triggered.clear()
+            response = OPERATIONS[operation](self, region, body)
+            triggered = list(self._triggered)
+            self._triggered.clear()
+            for state in triggered:
+                self.start_execution(state)
+            if triggered and immediate:
+                self.simulator.settle()
+            return response

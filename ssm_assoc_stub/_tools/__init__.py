@@ -1,0 +1,3 @@
+"""The command-line tools over the public API: the demo, ``simulate`` and its SVG
+timelines.
+"""
