@@ -223,8 +223,14 @@ def test_shared_document_arn(registry: DocumentRegistry) -> None:
 
 def test_unknown_arn_names_what_was_sent(registry: DocumentRegistry) -> None:
     arn = "arn:aws:ssm:us-east-1:123456789012:document/Missing"
-    with pytest.raises(InvalidDocument, match=f"^Document {arn} does not exist.$"):
+    with pytest.raises(InvalidDocument) as info:
         registry.get(arn)
+    # AWS's words, then where such a document could come from (issue 9)
+    assert info.value.message == (
+        f"Document {arn} does not exist. (ssm_assoc_stub: register it with "
+        'stub.add_document("Missing", ...), or create it in moto with '
+        "ssm.create_document(...) inside mock_aws.)"
+    )
 
 
 def test_version_selectors(registry: DocumentRegistry) -> None:

@@ -265,8 +265,11 @@ def test_an_unsupported_operation_raises_a_clear_error() -> None:
     assert error.operation == "GetParameter"
     assert str(error) == (
         "ssm_assoc_stub does not emulate the SSM operation GetParameter. It emulates: "
-        f"{EMULATED}. To send other SSM calls on to whatever comes next (moto's mock_aws, "
-        "or the network), use AssociationStub(passthrough=True)."
+        f"{EMULATED}. Nothing else would answer it: no moto mock_aws is active (inside "
+        "one, such calls go on to moto by themselves). To send it on anyway, to the network "
+        "or a server of your own, use AssociationStub(passthrough=True) or "
+        "@pytest.mark.ssm_assoc_stub(passthrough=True). "
+        "(ssm_assoc_stub.UnsupportedOperationError)"
     )
     assert stub.calls == ()
 
@@ -568,6 +571,17 @@ def test_success_responses_equal_what_botocores_parser_makes_of_them() -> None:
                 "Entries": [{"Name": "AWS-HelloWorld"}, {"Name": "No-Such-Document"}]
             },
             "StartAssociationsOnce": {"AssociationIds": [aid]},
+            "AddTagsToResource": {
+                "ResourceType": "Association",
+                "ResourceId": aid,
+                "Tags": [{"Key": "team", "Value": "ops"}],
+            },
+            "ListTagsForResource": {"ResourceType": "Association", "ResourceId": aid},
+            "RemoveTagsFromResource": {
+                "ResourceType": "Association",
+                "ResourceId": aid,
+                "TagKeys": ["team"],
+            },
             "DeleteAssociation": {"AssociationId": aid},
         }
         assert set(requests) == stub.backend.SUPPORTED_OPERATIONS

@@ -1,4 +1,4 @@
-"""``passthrough=True`` with moto's ``mock_aws`` answering the rest (docs/usage.md).
+"""moto's ``mock_aws`` answering what the stub does not emulate (docs/usage.md).
 
 Needs moto (``pip install moto``); skipped without it.  Run with
 ``python -m pytest docs/examples/passthrough_test.py``.
@@ -15,7 +15,7 @@ moto = pytest.importorskip("moto")
 
 
 def test_moto_answers_what_the_stub_does_not() -> None:
-    with moto.mock_aws(), AssociationStub(passthrough=True) as stub:
+    with moto.mock_aws(), AssociationStub() as stub:  # no passthrough=True needed
         ssm = boto3.client("ssm", region_name="eu-west-1")
         ssm.put_parameter(Name="/app/version", Value="1.2.3", Type="String")  # moto
         ssm.create_association(  # the stub

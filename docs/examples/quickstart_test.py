@@ -50,7 +50,9 @@ def test_errors_are_the_modelled_exceptions(ssm_assoc_stub: AssociationStub) -> 
             Name="No-Such-Document", Targets=[{"Key": "tag:role", "Values": ["web"]}]
         )
 
-    assert error.value.response["Error"]["Message"] == "Document No-Such-Document does not exist."
+    message = error.value.response["Error"]["Message"]
+    assert message.startswith("Document No-Such-Document does not exist.")  # AWS's words
+    assert 'stub.add_document("No-Such-Document"' in message  # then where it could come from
     assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
 
 

@@ -50,10 +50,12 @@ from botocore.awsrequest import AWSResponse
 from botocore.compat import get_tzinfo_options
 from botocore.parsers import create_parser
 
+from .._bridge.clients import is_bridge_client
+from .._bridge.moto import MotoSource
 from .._service.calls import Call, CallError, freeze
 from .._service.constraints import check_constraints
 from .._service.errors import ServiceError, ValidationException, error_for_code, validation_message
-from .._service.misuse import UnsupportedOperationError
+from .._service.misuse import NotEmulated, UnsupportedOperationError
 from . import aio as _aio
 
 if TYPE_CHECKING:
@@ -118,8 +120,11 @@ _LOCK = threading.Lock()
 def bind(client: Any, state: StubState) -> bool:
     """Make ``state`` answer ``client`` (an SSM client) until ``unbind``.
 
-    Returns False (and changes nothing) if ``state`` is bound to it already.
+    Returns False (and changes nothing) if ``state`` is bound to it already, or if
+    ``client`` is one of the bridge's own clients (those read moto, never the stub).
     """
+    if is_bridge_client(client):
+        return False
     with _LOCK:
         stack = _BINDINGS.get(client)
         if stack is not None and state in stack:
@@ -129,7 +134,9 @@ def bind(client: Any, state: StubState) -> bool:
             events = client.meta.events
             events.register(_CAPTURE_EVENT, _capture, unique_id=CAPTURE_ID)
             response_class = _aio.response_class() if _aio.is_async_client(client) else AWSResponse
-            answer = _answerer(stack, client.meta.region_name, response_class)
+            answer = _answerer(
+                stack, client.meta.region_name, response_class, client.meta.endpoint_url
+            )
             events.register(_ANSWER_EVENT, answer, unique_id=ANSWER_ID)
         stack.append(state)
         return True
@@ -170,7 +177,10 @@ def _capture(params: Mapping[str, Any], context: dict[str, Any], **kwargs: Any) 
 
 
 def _answerer(
-    stack: list[StubState], region: str, response_class: type[AWSResponse]
+    stack: list[StubState],
+    region: str,
+    response_class: type[AWSResponse],
+    endpoint_url: str | None = None,
 ) -> Callable[..., Answer | None]:
     def answer(
         model: OperationModel, params: dict[str, Any], context: dict[str, Any], **kwargs: Any
@@ -179,7 +189,7 @@ def _answerer(
             state = stack[-1] if stack else None
         if state is None:  # unbound while the call was on its way
             return None
-        return respond(state, region, model, params, context, response_class)
+        return respond(state, region, model, params, context, response_class, endpoint_url)
 
     return answer
 
@@ -192,12 +202,19 @@ def respond(
     request: Mapping[str, Any],
     context: Mapping[str, Any],
     response_class: type[AWSResponse] = AWSResponse,
+    endpoint_url: str | None = None,
 ) -> Answer | None:
-    """Answer one call for ``state``; ``None`` lets it go on (passthrough)."""
+    """Answer one call for ``state``; ``None`` lets it go on (to moto, or passthrough).
+
+    What the stub does not emulate (an operation, or a request an operation raises
+    ``NotEmulated`` for) goes on when moto would answer it or with ``passthrough=True``;
+    otherwise it is an ``UnsupportedOperationError``.
+    """
     operation = model.name
     backend = state.backend
+    source = MotoSource(region, endpoint_url)
     if operation not in backend.SUPPORTED_OPERATIONS:
-        if state.passthrough:
+        if state.passthrough or source.active():
             return None
         raise UnsupportedOperationError(operation, backend.SUPPORTED_OPERATIONS)
     body = _decode_body(request.get("body"))
@@ -210,10 +227,17 @@ def respond(
             if problems:
                 error = ValidationException(validation_message(problems))
         if error is None:
+            backend.use_source(source)
             try:
                 result = backend.handle(region, operation, body)
             except ServiceError as raised:
                 error = raised
+            except NotEmulated as not_ours:
+                if state.passthrough or source.active():
+                    return None
+                raise UnsupportedOperationError(
+                    operation, backend.SUPPORTED_OPERATIONS, reason=not_ours.reason
+                ) from None
         date = backend.clock.now
         if error is None:
             http, parsed = success_response(model, result, url, date, response_class)
@@ -323,7 +347,7 @@ def error_response(
     response_class: type[AWSResponse] = AWSResponse,
 ) -> Answer:
     """The ``(http, parsed)`` pair botocore would make of AWS's response for ``error``."""
-    wire = {"__type": error.code, "Message": error.message}
+    wire = {"__type": error.code, error.message_member: error.message}
     body = json.dumps(wire, separators=(",", ":")).encode()
     return _parse(model, error.status, body, url, date, error.code, response_class)
 

@@ -29,6 +29,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
+from typing import Protocol
 
 import attrs
 
@@ -48,11 +49,13 @@ __all__ = [
     "SCHEMA_VERSIONS",
     "Document",
     "DocumentRegistry",
+    "DocumentSource",
     "DocumentVersion",
     "ParameterSpec",
     "check_instance_id_association",
     "check_parameters",
     "check_platform",
+    "external_document",
     "parse_parameters",
 ]
 
@@ -174,6 +177,54 @@ def _parse_one(name: object, definition: object, where: str) -> ParameterSpec:
     return ParameterSpec(name, type_, frozen_default, has_default, description, tuple(allowed))
 
 
+def _lenient_one(name: str, definition: object) -> ParameterSpec:
+    """A parameter of a document made elsewhere (moto): whatever its types, keep what
+    the checks need (is there a default, the allowed values)."""
+    try:
+        return _parse_one(name, definition, name)
+    except (TypeError, ValueError):
+        pass
+    if not isinstance(definition, Mapping):
+        return ParameterSpec(name, "String", None, False)
+    allowed = definition.get("allowedValues", [])
+    allowed_values = tuple(str(v) for v in allowed) if isinstance(allowed, list | tuple) else ()
+    has_default = "default" in definition
+    default = _frozen(definition.get("default")) if has_default else None
+    return ParameterSpec(
+        name, str(definition.get("type", "String")), default, has_default, "", allowed_values
+    )
+
+
+def external_document(
+    *,
+    name: str,
+    document_type: str,
+    schema_version: str,
+    platforms: Sequence[str],
+    versions: Sequence[tuple[str, object, str]],
+    default_version: str,
+    owner: str,
+) -> Document:
+    """A document read from outside the stub (moto): ``versions`` holds, per version
+    in order, its number, the ``parameters`` section of its content and the content."""
+    built = []
+    for number, section, content in versions:
+        items = section.items() if isinstance(section, Mapping) else ()
+        specs = {str(key): _lenient_one(str(key), value) for key, value in items}
+        built.append(DocumentVersion(number, MappingProxyType(specs), content))
+    known = [v.version for v in built]
+    default = default_version if default_version in known else (known[0] if known else "1")
+    return Document(
+        name,
+        document_type,
+        schema_version,
+        tuple(p for p in platforms if p in PLATFORMS) or PLATFORMS,
+        tuple(built),
+        default,
+        owner,
+    )
+
+
 def _json_copy(value: object, where: str) -> object:
     try:
         copied: object = json.loads(json.dumps(value))
@@ -231,9 +282,26 @@ def _builtin_documents() -> Mapping[str, Document]:
     return MappingProxyType({entry["name"]: _from_entry(entry) for entry in CATALOGUE})
 
 
+def _hint(name: str) -> str:
+    """Where an unknown custom document could come from (issue 9); AWS's text stays first."""
+    if name.startswith(("AWS-", "AWSEC2-", "AWSSupport-", "AmazonCloudWatch-")):
+        return ""
+    return (
+        f' (ssm_assoc_stub: register it with stub.add_document("{name}", ...), '
+        "or create it in moto with ssm.create_document(...) inside mock_aws.)"
+    )
+
+
 def _choice(value: object, allowed: Sequence[str], what: str) -> None:
     if value not in allowed:
         raise ValueError(f"{what} {value!r} is not one of {', '.join(allowed)}")
+
+
+class DocumentSource(Protocol):
+    """Documents held elsewhere (``sources.ExternalSource`` is one)."""
+
+    def document(self, name: str) -> Document | None:
+        """The document called ``name``, or None."""
 
 
 class DocumentRegistry:
@@ -241,6 +309,8 @@ class DocumentRegistry:
 
     def __init__(self) -> None:
         self._documents: dict[str, Document] = dict(_builtin_documents())
+        # The rest of AWS (moto), asked for a name the stub does not know; set per call.
+        self.source: DocumentSource | None = None
 
     def names(self) -> tuple[str, ...]:
         """Every document name, sorted."""
@@ -260,9 +330,12 @@ class DocumentRegistry:
 
     def get(self, name: str) -> Document:
         """The document called ``name`` (or named by a document ARN); else ``InvalidDocument``."""
-        document = self._documents.get(self._resolve(name))
+        resolved = self._resolve(name)
+        document = self._documents.get(resolved)
+        if document is None and self.source is not None:
+            document = self.source.document(resolved)
         if document is None:
-            raise InvalidDocument(f"Document {name} does not exist.")
+            raise InvalidDocument(f"Document {name} does not exist.{_hint(resolved)}")
         return document
 
     def add(

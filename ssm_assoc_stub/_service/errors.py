@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 __all__ = [
-    "SERVICE_ERRORS",
     "AssociationAlreadyExists",
     "AssociationDoesNotExist",
     "AssociationExecutionDoesNotExist",
@@ -19,20 +18,29 @@ __all__ = [
     "InternalServerError",
     "InvalidAssociation",
     "InvalidAssociationVersion",
+    "InvalidCommandId",
     "InvalidDocument",
     "InvalidDocumentVersion",
+    "InvalidFilterKey",
     "InvalidInstanceId",
+    "InvalidInstanceInformationFilterValue",
     "InvalidNextToken",
     "InvalidOutputLocation",
     "InvalidParameters",
+    "InvalidPluginName",
+    "InvalidResourceId",
+    "InvalidResourceType",
     "InvalidSchedule",
     "InvalidTag",
     "InvalidTarget",
     "InvalidTargetMaps",
     "InvalidUpdate",
+    "InvocationDoesNotExist",
+    "SERVICE_ERRORS",
     "ServiceError",
     "StatusUnchanged",
     "ThrottlingException",
+    "TooManyTagsError",
     "TooManyUpdates",
     "UnsupportedPlatformType",
     "ValidationException",
@@ -50,6 +58,8 @@ class ServiceError(Exception):
 
     code: ClassVar[str] = "ServiceError"
     status: ClassVar[int] = 400
+    # The member that carries the text on the wire (a few error shapes say ``message``).
+    message_member: ClassVar[str] = "Message"
 
     def __init__(self, message: str = "") -> None:
         super().__init__(message)
@@ -170,6 +180,41 @@ class UnsupportedPlatformType(ServiceError):
     code = "UnsupportedPlatformType"
 
 
+class InvalidCommandId(ServiceError):
+    code = "InvalidCommandId"
+    status = 404
+
+
+class InvalidFilterKey(ServiceError):
+    code = "InvalidFilterKey"
+
+
+class InvalidInstanceInformationFilterValue(ServiceError):
+    code = "InvalidInstanceInformationFilterValue"
+    message_member = "message"  # the model spells this one's member in lower case
+
+
+class InvalidPluginName(ServiceError):
+    code = "InvalidPluginName"
+    status = 404
+
+
+class InvalidResourceId(ServiceError):
+    code = "InvalidResourceId"
+
+
+class InvalidResourceType(ServiceError):
+    code = "InvalidResourceType"
+
+
+class InvocationDoesNotExist(ServiceError):
+    code = "InvocationDoesNotExist"
+
+
+class TooManyTagsError(ServiceError):
+    code = "TooManyTagsError"
+
+
 SERVICE_ERRORS: dict[str, type[ServiceError]] = {
     cls.code: cls
     for cls in (
@@ -198,6 +243,14 @@ SERVICE_ERRORS: dict[str, type[ServiceError]] = {
         ThrottlingException,
         TooManyUpdates,
         UnsupportedPlatformType,
+        InvalidCommandId,
+        InvalidFilterKey,
+        InvalidInstanceInformationFilterValue,
+        InvalidPluginName,
+        InvalidResourceId,
+        InvalidResourceType,
+        InvocationDoesNotExist,
+        TooManyTagsError,
     )
 }
 

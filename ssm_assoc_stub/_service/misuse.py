@@ -2,27 +2,50 @@
 
 They subclass ``AssertionError`` so pytest reports them plainly.  They live in the
 core because the service itself decides which operations it answers.
+
+``NotEmulated`` is not a misuse: an operation raises it for a request it leaves to
+whatever answers SSM calls next (moto's ``mock_aws``, or the network with
+``passthrough=True``), e.g. ListTagsForResource of a Parameter.  The binding sends
+such a request on, or raises ``UnsupportedOperationError`` when nothing would answer it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["StubStateError", "UnsupportedOperationError"]
+__all__ = ["NotEmulated", "StubStateError", "UnsupportedOperationError"]
 
 
 class StubStateError(AssertionError):
     """An AssociationStub was used in a way its lifecycle does not allow."""
 
 
+class NotEmulated(Exception):
+    """This request is not the stub's to answer; ``reason`` says which part is not."""
+
+    def __init__(self, operation: str, reason: str) -> None:
+        super().__init__(f"{operation}: {reason}")
+        self.operation = operation
+        self.reason = reason
+
+
 class UnsupportedOperationError(AssertionError, NotImplementedError):
     """A bound SSM client called an operation the stub does not emulate."""
 
-    def __init__(self, operation: str, supported: Iterable[str]) -> None:
+    def __init__(
+        self, operation: str, supported: Iterable[str], *, reason: str | None = None
+    ) -> None:
         self.operation = operation
-        super().__init__(
+        what = (
             f"ssm_assoc_stub does not emulate the SSM operation {operation}. "
-            f"It emulates: {', '.join(sorted(supported))}. To send other SSM calls on "
-            "to whatever comes next (moto's mock_aws, or the network), use "
-            "AssociationStub(passthrough=True)."
+            f"It emulates: {', '.join(sorted(supported))}."
+            if reason is None
+            else f"ssm_assoc_stub emulates {operation} {reason}."
+        )
+        super().__init__(
+            f"{what} Nothing else would answer it: no moto mock_aws is active (inside one, "
+            "such calls go on to moto by themselves). To send it on anyway, to the network "
+            "or a server of your own, use AssociationStub(passthrough=True) or "
+            "@pytest.mark.ssm_assoc_stub(passthrough=True). "
+            "(ssm_assoc_stub.UnsupportedOperationError)"
         )

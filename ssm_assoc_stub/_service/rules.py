@@ -125,7 +125,12 @@ def _check_target(target: Target) -> None:
     raise InvalidTarget("Unsupported Target Type")
 
 
+MAX_TAGS = 50  # D-TAG-1, as ops_tags
+
+
 def check_tags(tags: tuple[tuple[str, str], ...]) -> None:
+    if len(dict(tags)) > MAX_TAGS:  # D-TAG-3
+        raise InvalidTag(f"An association can have at most {MAX_TAGS} tags, got {len(tags)}.")
     for key, _ in tags:
         if key.lower().startswith("aws:"):
             raise InvalidTag(f"Tag keys beginning with aws: are reserved: {key}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from . import ops_associations, ops_history, ops_status
+from . import ops_associations, ops_history, ops_status, ops_tags
 from .state import State
 
 __all__ = ["OPERATIONS", "Backend"]
@@ -23,6 +23,7 @@ OPERATIONS: dict[str, Operation] = {
     **ops_associations.OPERATIONS,
     **ops_history.OPERATIONS,
     **ops_status.OPERATIONS,
+    **ops_tags.OPERATIONS,
 }
 
 

@@ -23,6 +23,7 @@ from .options import Options
 from .pagination import Paginator
 from .scheduling import Scheduler
 from .simulator import Simulator
+from .sources import ExternalSource
 from .wire import description
 
 __all__ = ["State"]
@@ -53,6 +54,13 @@ class State:
         # (region, document name, instance id) -> legacy association id
         self.legacy_index: dict[tuple[str, str, str], str] = {}
         self._triggered: list[AssociationState] = []
+        # The rest of AWS (moto) for the call being answered; the binding sets it.
+        self.external: ExternalSource | None = None
+
+    def use_source(self, source: ExternalSource | None) -> None:
+        """What the next call reads for documents and nodes the stub does not hold."""
+        self.external = source
+        self.documents.source = source
 
     # -- lookups ---------------------------------------------------------------
     def associations(self, region: str) -> dict[str, AssociationState]:

@@ -1,0 +1,48 @@
+"""What the service reads from outside itself: the abstract "rest of AWS" (pure core).
+
+The service holds the associations, the nodes added with ``add_instance`` and the
+documents of its catalogue and ``add_document``.  For anything else it asks an
+``ExternalSource``: the binding hands the backend one per call (``_bridge.moto`` reads
+moto's ``mock_aws`` or a moto server through public AWS calls).  Nothing here knows
+botocore or moto.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+import attrs
+
+if TYPE_CHECKING:
+    from .documents import Document
+
+__all__ = ["ExternalNode", "ExternalSource"]
+
+
+@attrs.frozen(kw_only=True)
+class ExternalNode:
+    """A running instance of the outside world, seen as a managed node."""
+
+    instance_id: str
+    tags: Mapping[str, str]
+    platform: str  # Linux | Windows | MacOS
+    platform_name: str | None = None
+    platform_version: str | None = None
+    ip_address: str | None = None
+    computer_name: str | None = None
+    launch_time: datetime | None = None
+
+
+class ExternalSource(Protocol):
+    """The rest of AWS, for one call."""
+
+    def active(self) -> bool:
+        """Whether anything answers (moto's mock_aws, a moto server)."""
+
+    def nodes(self) -> Sequence[ExternalNode] | None:
+        """The running instances, in launch order; None when nothing answers."""
+
+    def document(self, name: str) -> Document | None:
+        """The document called ``name`` with all its versions; None if unknown."""
