@@ -2,7 +2,7 @@
 
 Importing the package is cheap: botocore, boto3 and the emulated service load
 when a stub first starts, and the record classes (``Call``, ``CallError``,
-``Execution``, ``TargetResult``) when first looked up.
+``Document``, ``Execution``, ``TargetResult``) when first looked up.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._lifecycle.stub import (
     AssociationStub,
+    AssociationStubWarning,
     StubStateError,
     UnsupportedOperationError,
     current_stub,
@@ -18,12 +19,15 @@ from ._lifecycle.stub import (
 
 if TYPE_CHECKING:
     from ._service.calls import Call, CallError
+    from ._service.documents import Document
     from ._service.engine import Execution, TargetResult
 
 __all__ = [
     "AssociationStub",
+    "AssociationStubWarning",
     "Call",
     "CallError",
+    "Document",
     "Execution",
     "StubStateError",
     "TargetResult",
@@ -38,6 +42,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "Call": "._service.calls",
     "CallError": "._service.calls",
+    "Document": "._service.documents",
     "Execution": "._service.engine",
     "TargetResult": "._service.engine",
 }

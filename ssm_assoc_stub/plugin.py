@@ -34,5 +34,7 @@ def ssm_assoc_stub(request: pytest.FixtureRequest) -> Iterator[AssociationStub]:
     marker = request.node.get_closest_marker("ssm_assoc_stub")
     if marker is not None and marker.args:
         raise TypeError("@pytest.mark.ssm_assoc_stub takes keyword options only")
-    with AssociationStub(**(marker.kwargs if marker is not None else {})) as stub:
+    stub = AssociationStub(**(marker.kwargs if marker is not None else {}))
+    stub._origin = "fixture"  # for the warning when a decorator starts a second stub
+    with stub:
         yield stub

@@ -347,10 +347,12 @@ def test_a_thread_without_a_stub_refuses_to_guess_between_two_threads_stubs() ->
     assert (
         seen
         == [
-            "No AssociationStub is active in this thread, and stubs are active in 2 other "
-            "threads: there is no telling which one this thread works for. Create the SSM "
-            "client in the thread that started the stub and hand it over, or pass it in "
-            "AssociationStub(clients=[...])."
+            "No AssociationStub is current here, and 2 are active elsewhere (in other threads "
+            "or asyncio tasks): there is no telling which one this code works for. Create the "
+            "SSM client where the stub started and hand it over; pass it in "
+            "AssociationStub(clients=[...]), or with the fixture "
+            "@pytest.mark.ssm_assoc_stub(clients=[...]); or run this thread's work in the "
+            "test's context (contextvars.copy_context().run)."
         ]
         * 2
     )

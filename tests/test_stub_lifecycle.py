@@ -32,8 +32,10 @@ def call_unknown(client: Any) -> None:
 def test_the_public_names() -> None:
     assert sorted(ssm_assoc_stub.__all__) == [
         "AssociationStub",
+        "AssociationStubWarning",
         "Call",
         "CallError",
+        "Document",
         "Execution",
         "StubStateError",
         "TargetResult",
@@ -49,6 +51,10 @@ def test_the_public_names() -> None:
     with pytest.raises(AttributeError, match="has no attribute 'Nope'"):
         ssm_assoc_stub.Nope  # noqa: B018
     assert issubclass(StubStateError, AssertionError)
+    assert issubclass(ssm_assoc_stub.AssociationStubWarning, UserWarning)
+    for name in ("StubStateError", "UnsupportedOperationError", "AssociationStubWarning"):
+        public = getattr(ssm_assoc_stub, name)  # tracebacks name the class as users import it
+        assert f"{public.__module__}.{public.__qualname__}" == f"ssm_assoc_stub.{name}"
 
 
 def test_importing_the_package_and_plugin_loads_no_heavy_module() -> None:
@@ -71,7 +77,7 @@ def test_current_stub_is_the_innermost_and_misuse_is_clear() -> None:
         current_stub()
     assert str(info.value) == (
         "current_stub(): no AssociationStub is active. Call it inside "
-        "`with AssociationStub():`, a function decorated with @AssociationStub(), "
+        "`with AssociationStub():`, a function decorated with @AssociationStub, "
         "or a test that uses the ssm_assoc_stub fixture."
     )
     with AssociationStub() as outer:
@@ -284,7 +290,7 @@ def test_decorating_anything_else_is_a_type_error(target: Any) -> None:
 # -- options -----------------------------------------------------------------------------
 def test_options_are_keyword_only_and_checked_at_construction() -> None:
     with pytest.raises(TypeError):
-        AssociationStub([])  # type: ignore[call-arg]
+        AssociationStub([])  # type: ignore[type-var]
     with pytest.raises(ValueError, match="history_limit must be at least 1"):
         AssociationStub(history_limit=0)
     with pytest.raises(TypeError) as info:
@@ -293,6 +299,8 @@ def test_options_are_keyword_only_and_checked_at_construction() -> None:
         "AssociationStub() got unknown option(s) acount_id; the options are clients, "
         "passthrough, account_id, "
     )
+    with pytest.raises(TypeError, match="keyword options only"):
+        AssociationStub(len, history_limit=3)  # type: ignore[call-overload]
     with pytest.raises(TypeError, match="passthrough= takes True or False"):
         AssociationStub(passthrough="yes")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="clients= takes a list of SSM clients"):
@@ -330,7 +338,15 @@ CONTROLS: list[tuple[str, tuple[Any, ...], dict[str, Any], tuple[Any, ...], dict
         ("Doc",),
         {"document_type": "Command"},
         ("Doc",),
-        {"parameters": None, "versions": None, "document_type": "Command"},
+        {
+            "parameters": None,
+            "versions": None,
+            "document_type": "Command",
+            "schema_version": "2.2",
+            "platforms": ("Linux", "Windows", "MacOS"),
+            "default_version": None,
+            "description": "",
+        },
     ),
 ]
 
@@ -359,12 +375,9 @@ def test_controls_delegate_to_the_backend(
 @pytest.mark.parametrize(
     ("name", "use"),
     [
-        ("now", lambda s: s.now),
-        ("backend", lambda s: s.backend),
         ("advance", lambda s: s.advance(1)),
         ("settle", lambda s: s.settle()),
         ("run", lambda s: s.run("a")),
-        ("executions", lambda s: s.executions("a")),
         ("add_instance", lambda s: s.add_instance("i-1")),
         ("remove_instance", lambda s: s.remove_instance("i-1")),
         ("set_outcome", lambda s: s.set_outcome()),

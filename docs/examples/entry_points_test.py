@@ -7,6 +7,8 @@ ssm_assoc_stub itself add ``-p ssm_assoc_stub.plugin``).
 from __future__ import annotations
 
 import unittest
+from collections.abc import Iterator
+from typing import Any
 
 import boto3
 import botocore.session
@@ -62,6 +64,39 @@ def test_a_decorated_function_gets_a_fresh_stub_per_call() -> None:
     ssm = boto3.client("ssm", region_name=REGION)
     ssm.create_association(**HELLO)
     assert len(stub.calls) == 1
+
+
+@AssociationStub
+def test_the_bare_decorator() -> None:
+    boto3.client("ssm", region_name=REGION).create_association(**HELLO)
+    assert len(current_stub().calls) == 1
+
+
+@pytest.fixture
+@AssociationStub(strict_fleet=True)
+def fleet() -> Iterator[Any]:
+    stub = current_stub()  # active from the fixture's set-up to its teardown
+    stub.add_instance("i-0123456789abcdef0", tags={"role": "web"})
+    yield stub
+    assert stub.calls  # teardown still sees the test's calls
+
+
+def test_a_decorated_generator_fixture(fleet: AssociationStub) -> None:
+    created = boto3.client("ssm", region_name=REGION).create_association(
+        Name="AWS-RunShellScript",
+        Targets=[{"Key": "tag:role", "Values": ["web"]}],
+        Parameters={"commands": ["uptime"]},
+    )
+    aid = created["AssociationDescription"]["AssociationId"]
+    assert fleet.executions(aid)[0].status == "Success"
+
+
+def test_results_stay_readable_after_the_block() -> None:
+    with AssociationStub() as stub:
+        ssm = boto3.client("ssm", region_name=REGION)
+        aid = ssm.create_association(**HELLO)["AssociationDescription"]["AssociationId"]
+    assert [execution.status for execution in stub.executions(aid)] == ["Success"]
+    assert stub.now >= stub.executions(aid)[0].ended_time
 
 
 @AssociationStub()

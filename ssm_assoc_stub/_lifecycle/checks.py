@@ -5,13 +5,13 @@ Nothing here imports botocore; the checks only look at what they are given.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .._service.options import Options
 
-__all__ = ["build_options", "check_clients"]
+__all__ = ["build_options", "check_clients", "check_unknown"]
 
 
 def check_clients(clients: Iterable[Any] | None) -> tuple[Any, ...]:
@@ -39,16 +39,17 @@ def check_clients(clients: Iterable[Any] | None) -> tuple[Any, ...]:
     return checked
 
 
-def build_options(options: dict[str, Any]) -> Options:
-    import attrs
-
-    from .._service.options import Options
-
-    known = attrs.fields_dict(Options)
+def check_unknown(options: Mapping[str, Any], known: Sequence[str]) -> None:
+    """A clear TypeError for option names ``AssociationStub()`` does not take."""
     unknown = sorted(set(options) - set(known))
     if unknown:
         raise TypeError(
             f"AssociationStub() got unknown option(s) {', '.join(unknown)}; "
-            f"the options are clients, passthrough, {', '.join(known)}"
+            f"the options are {', '.join(known)}"
         )
+
+
+def build_options(**options: Any) -> Options:
+    from .._service.options import Options
+
     return Options(**options)

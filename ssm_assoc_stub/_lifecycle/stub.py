@@ -3,33 +3,16 @@
 Binding rule
 ------------
 A stub answers exactly the SSM clients created while it is the current stub
-(below) and those passed in its ``clients=``.  "Created" covers every botocore
-session (``boto3.client``, ``boto3.Session().client``, ``botocore.session``)
-and aiobotocore (``async with AioSession().create_client("ssm") as ssm``, so
-aioboto3 too): an async client is made, and bound, when ``async with`` enters,
-and is answered by the same handlers with the same state.  No other client: not
-one made before the stub started (by boto3's default session, say) unless passed
-in ``clients=``, and not one made in an earlier stub's block, which does not see
-that stub's state either.  Once a stub stops its clients are unbound and behave
-exactly as without ssm_assoc_stub.  A client bound to several stubs (an outer
-stub's client in an inner stub's ``clients=``) is answered by the one that bound
-it last, until that one stops.  Clients of other services are never touched.
+and those passed in its ``clients=``.  "Created" covers every botocore session
+(``boto3.client``, ``boto3.Session().client``, ``botocore.session``) and
+aiobotocore (``async with AioSession().create_client("ssm") as ssm``, so aioboto3
+too).  A client created in an earlier stub's block does not see that stub's
+state.  Once a stub stops its clients are unbound.  A client bound to several
+stubs is answered by the one that bound it last, until that one stops.  Clients
+of other services are never touched.
 
-The current stub, which ``current_stub()`` returns and which binds new clients,
-depends on the thread that asks (asyncio tasks share their loop's thread):
-
-1. the innermost active stub started in this thread: each thread has its own
-   stack, so two tests running in two threads never share a stub;
-2. else, if every active stub was started in one thread, that thread's innermost
-   one: a worker thread (or an event loop in a thread) that code under test
-   starts inside a stub block binds its clients to that stub;
-3. else (stubs active in several threads, none in this one) nothing can tell
-   which test this thread works for: ``current_stub()`` and creating an SSM
-   client raise ``StubStateError`` rather than guess.
-
-A decorated ``unittest.TestCase`` class gets a fresh run of the stub for each
-test, from the start of ``setUp`` to the last cleanup, so clients made in
-``setUp`` (or ``asyncSetUp``) are bound and ``tearDown`` still sees the stub.
+The current stub (``current_stub()``) follows contextvars: see ``registry``.
+The decorator's forms are in ``decorate``.
 
 Nothing here imports botocore: ``start()`` loads the glue lazily, so importing
 the package stays cheap.
@@ -37,10 +20,9 @@ the package stays cheap.
 
 from __future__ import annotations
 
-import functools
-import threading
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 if TYPE_CHECKING:
     from datetime import datetime, timedelta
@@ -48,76 +30,68 @@ if TYPE_CHECKING:
 
     from .._binding.glue import StubState
     from .._service.calls import Call
+    from .._service.documents import Document
     from .._service.engine import Execution
     from .._service.fleet import OutcomeFunction
+    from .._service.options import (
+        DocumentType,
+        OutcomeStatus,
+        PlatformType,
+        Progression,
+        SchemaVersion,
+        UpdateSemantics,
+    )
     from .._service.service import Backend
 
-from .._service.misuse import StubStateError, UnsupportedOperationError
-from .checks import (
-    build_options,
-    check_clients,
-)
+from .._service.misuse import AssociationStubWarning, StubStateError, UnsupportedOperationError
+from . import registry
+from .checks import build_options, check_clients, check_unknown
 
-__all__ = ["AssociationStub", "StubStateError", "UnsupportedOperationError", "current_stub"]
+__all__ = [
+    "AssociationStub",
+    "AssociationStubWarning",
+    "StubStateError",
+    "UnsupportedOperationError",
+    "current_stub",
+]
 
 _T = TypeVar("_T")
+_Decorated = TypeVar("_Decorated", bound="Callable[..., Any] | type[Any]")
 
-# The active stubs: every one in start order (_ACTIVE), and each thread's own
-# stack, innermost last (_LOCAL.stack, also held by each stub so that any thread
-# can stop it).  Guarded by _LOCK together with the create_client patches
-# (installed on the first start in any thread, removed on the last stop).
-_ACTIVE: list[AssociationStub] = []
-_LOCAL = threading.local()
-_LOCK = threading.RLock()
+# How a stub was started, for the warning about two stubs on one test.
+_ORIGINS = {"decorator": "@AssociationStub decorator", "fixture": "ssm_assoc_stub fixture"}
 
 
 def current_stub() -> AssociationStub:
-    """The current stub of the calling thread (see the binding rule)."""
-    with _LOCK:
-        stub = _current()
+    """The current stub where it is called (see the binding rule)."""
+    stub = cast("AssociationStub | None", registry.current())
     if stub is None:
         raise StubStateError(
             "current_stub(): no AssociationStub is active. Call it inside "
-            "`with AssociationStub():`, a function decorated with @AssociationStub(), "
+            "`with AssociationStub():`, a function decorated with @AssociationStub, "
             "or a test that uses the ssm_assoc_stub fixture."
         )
     return stub
-
-
-def _current() -> AssociationStub | None:
-    """The calling thread's current stub, None if no stub is active; call with _LOCK."""
-    stack: list[AssociationStub] | None = getattr(_LOCAL, "stack", None)
-    if stack:
-        return stack[-1]
-    threads = len({id(stub._stack) for stub in _ACTIVE})
-    if threads > 1:
-        raise StubStateError(
-            f"No AssociationStub is active in this thread, and stubs are active in "
-            f"{threads} other threads: there is no telling which one this thread works "
-            "for. Create the SSM client in the thread that started the stub and hand it "
-            "over, or pass it in AssociationStub(clients=[...])."
-        )
-    return _ACTIVE[-1] if _ACTIVE else None
 
 
 def _bind_new_client(client: Any) -> None:
     """Bind an SSM client just made (by botocore or aiobotocore) to the current stub."""
     from .._binding import glue as _glue
 
-    with _LOCK:
-        stub = _current()
+    with registry.LOCK:
+        stub = cast("AssociationStub | None", registry.current())
         state = stub._state if stub is not None else None
         if state is not None and _glue.bind(client, state):
             state.clients.append(client)
 
 
-class AssociationStub:
-    """Emulates SSM State Manager associations for the SSM clients it binds.
+class _Configured:
+    """``AssociationStub``'s options (its ``__new__`` adds the bare decorator form).
 
-    Use it as ``with AssociationStub() as stub:``, as ``@AssociationStub()`` on a
-    test function or ``unittest.TestCase`` class, or through the
-    ``ssm_assoc_stub`` pytest fixture.  ``__init__`` only stores configuration;
-    every ``start()`` builds fresh state.
+    Every option is keyword-only and checked here, at construction; ``start()``
+    builds the state.  A new option goes in three places that a test keeps
+    together: this signature, ``AssociationStub.__new__``'s second overload and
+    ``Options``.
     """
 
     def __init__(
@@ -125,16 +99,80 @@ class AssociationStub:
         *,
         clients: Iterable[Any] | None = None,
         passthrough: bool = False,
-        **options: Any,
+        account_id: str = "123456789012",
+        update_semantics: UpdateSemantics = "replace",
+        default_max_concurrency: str = "100%",
+        association_limit: int = 2000,
+        version_limit: int = 1000,
+        strict_fleet: bool = False,
+        progression: Progression = "immediate",
+        history_limit: int = 100,
+        start_time: datetime | None = None,
     ) -> None:
         if not isinstance(passthrough, bool):
             raise TypeError(f"passthrough= takes True or False, got {passthrough!r}")
         self._clients = check_clients(clients)
         self._passthrough = passthrough
-        self._options = build_options(options)
+        self._options = build_options(
+            account_id=account_id,
+            update_semantics=update_semantics,
+            default_max_concurrency=default_max_concurrency,
+            association_limit=association_limit,
+            version_limit=version_limit,
+            strict_fleet=strict_fleet,
+            progression=progression,
+            history_limit=history_limit,
+            start_time=start_time,
+        )
         self._active = False
-        self._state: StubState | None = None  # the latest run's; kept after stop for .calls
-        self._stack: list[AssociationStub] | None = None  # its thread's stack while active
+        self._origin: str | None = None  # "decorator" or "fixture", for the warning
+        self._outer: tuple[AssociationStub, ...] = ()  # active around it when it started
+        self._state: StubState | None = None  # the latest run's; kept after stop
+
+
+class AssociationStub(_Configured):
+    """Emulates SSM State Manager associations for the SSM clients it answers.
+
+    Use it as ``with AssociationStub() as stub:``, as ``@AssociationStub`` or
+    ``@AssociationStub(...)`` on a test function, generator or
+    ``unittest.TestCase`` class, or through the ``ssm_assoc_stub`` pytest
+    fixture.  ``__init__`` only stores configuration; every ``start()`` builds
+    fresh state.
+    """
+
+    @overload
+    def __new__(cls, target: _Decorated, /) -> _Decorated: ...  # type: ignore[misc]
+
+    @overload
+    def __new__(
+        cls,
+        *,
+        clients: Iterable[Any] | None = None,
+        passthrough: bool = False,
+        account_id: str = "123456789012",
+        update_semantics: UpdateSemantics = "replace",
+        default_max_concurrency: str = "100%",
+        association_limit: int = 2000,
+        version_limit: int = 1000,
+        strict_fleet: bool = False,
+        progression: Progression = "immediate",
+        history_limit: int = 100,
+        start_time: datetime | None = None,
+    ) -> AssociationStub: ...
+
+    def __new__(cls, *args: Any, **options: Any) -> Any:
+        if options:
+            code = _Configured.__init__.__code__
+            names = code.co_varnames[code.co_argcount : code.co_argcount + code.co_kwonlyargcount]
+            check_unknown(options, names)
+        if not args:
+            return super().__new__(cls)
+        if options or len(args) > 1:
+            raise TypeError(
+                "AssociationStub takes keyword options only: @AssociationStub or "
+                "@AssociationStub(option=value, ...)"
+            )
+        return cls()(args[0])  # bare @AssociationStub
 
     def __repr__(self) -> str:
         status = "active" if self._active else "inactive"
@@ -146,50 +184,63 @@ class AssociationStub:
         from .._binding import glue as _glue
         from .._service.service import Backend
 
-        with _LOCK:
+        with registry.LOCK:
             if self._active:
                 raise StubStateError(
                     "This AssociationStub is already active. Nested blocks need their "
                     "own instance: `with AssociationStub() as inner:`."
                 )
+            self._warn_if_doubled(
+                cast("tuple[AssociationStub, ...]", registry.outer_stubs())
+            )  # before anything changes
             state = _glue.StubState(Backend(self._options), self._passthrough)
             try:
                 for client in self._clients:
                     if _glue.bind(client, state):
                         state.clients.append(client)
-                if not _ACTIVE:
+                if not registry.active():
                     _glue.patch_create_client(_bind_new_client)
             except BaseException:
                 _glue.unbind_all(state)
                 raise
-            stack: list[AssociationStub] | None = getattr(_LOCAL, "stack", None)
-            if stack is None:
-                stack = _LOCAL.stack = []
-            stack.append(self)
-            _ACTIVE.append(self)
-            self._stack = stack
+            self._outer = cast("tuple[AssociationStub, ...]", registry.push(self))
             self._state = state
             self._active = True
         return self
 
     def stop(self) -> None:
-        """Unbind every client this stub bound; its calls stay readable."""
+        """Unbind every client this stub bound; its results stay readable."""
         from .._binding import glue as _glue
 
-        with _LOCK:
+        with registry.LOCK:
             state = self._state
             if not self._active or state is None:
                 raise StubStateError("This AssociationStub is not active: nothing to stop.")
             self._active = False
-            _ACTIVE.remove(self)
-            if self._stack is not None:
-                self._stack.remove(self)
-                self._stack = None
+            registry.pop(self)
+            self._outer = ()
             try:
                 _glue.unbind_all(state)
             finally:
-                if not _ACTIVE:
+                if not registry.active():
                     _glue.unpatch_create_client()
+
+    def _warn_if_doubled(self, around: tuple[AssociationStub, ...]) -> None:
+        if self._origin is None:
+            return
+        for outer in around:
+            if outer._origin is not None:
+                warnings.warn(
+                    f"Two AssociationStubs are active on one test: the "
+                    f"{_ORIGINS[outer._origin]}'s and the {_ORIGINS[self._origin]}'s. SSM "
+                    f"clients made in the test bind to the innermost (the "
+                    f"{_ORIGINS[self._origin]}'s), so the other sees none of their calls. "
+                    "Use one of them: the ssm_assoc_stub fixture with its options in "
+                    "@pytest.mark.ssm_assoc_stub(...), or the decorator.",
+                    AssociationStubWarning,
+                    stacklevel=5,
+                )
+                return
 
     def __enter__(self) -> AssociationStub:
         return self.start()
@@ -216,52 +267,11 @@ class AssociationStub:
 
     # -- decorator -------------------------------------------------------------
     def __call__(self, target: _T) -> _T:
-        """Decorate a function (sync or async) or a ``unittest.TestCase`` class."""
-        import inspect
+        """Decorate a function (plain, async, generator) or a ``unittest.TestCase`` class."""
+        from .decorate import decorate
 
-        if isinstance(target, type):
-            import unittest
-
-            if not issubclass(target, unittest.TestCase):
-                raise TypeError(
-                    f"AssociationStub() can decorate a function or a unittest.TestCase "
-                    f"class, not the class {target.__qualname__}"
-                )
-            return cast("_T", self._decorate_testcase(target))
-        if not (inspect.isfunction(target) or inspect.ismethod(target)):
-            raise TypeError(
-                f"AssociationStub() can decorate a function or a unittest.TestCase class, "
-                f"not {target!r}"
-            )
-        func = cast("Callable[..., Any]", target)
-        if inspect.iscoroutinefunction(func):
-
-            @functools.wraps(func)
-            async def run_async(*args: Any, **kwargs: Any) -> Any:
-                with self:
-                    return await func(*args, **kwargs)
-
-            return cast("_T", run_async)
-
-        @functools.wraps(func)
-        def run(*args: Any, **kwargs: Any) -> Any:
-            with self:
-                return func(*args, **kwargs)
-
-        return cast("_T", run)
-
-    def _decorate_testcase(self, case_class: type[Any]) -> type[Any]:
-        """Run the stub from the start of each test's ``setUp`` to its cleanups."""
-        original = case_class.setUp
-
-        @functools.wraps(original)
-        def setUp(case: Any) -> None:
-            self.start()
-            case.addCleanup(self.stop)  # after tearDown and the test's own cleanups
-            original(case)
-
-        case_class.setUp = setUp
-        return case_class
+        self._origin = "decorator"
+        return decorate(self, target)
 
     # -- recorded calls and injected errors ------------------------------------
     @property
@@ -299,16 +309,19 @@ class AssociationStub:
     # -- test-side controls (delegated to the backend) -------------------------
     @property
     def backend(self) -> Backend:
-        """The emulated service behind this stub (while active)."""
-        return self._require("backend").backend
+        """The emulated service behind this stub (the latest run's, also after it stopped)."""
+        return self._latest("backend").backend
 
     @property
     def now(self) -> datetime:
-        """The stub's simulated time."""
-        return self._require("now").backend.clock.now
+        """The stub's clock (see ``clock=``); after the stub stopped, where it ended."""
+        state = self._latest("now")
+        if self._active:
+            return state.backend.current_time()
+        return state.backend.clock.now
 
     def advance(self, seconds: float | timedelta) -> datetime:
-        """Move simulated time forward, running what falls due; returns the new time."""
+        """Move the stub's clock forward, running what falls due; returns the new time."""
         return self._require("advance").backend.advance(seconds)
 
     def settle(self) -> None:
@@ -320,11 +333,15 @@ class AssociationStub:
         return self._require("run").backend.run(association_id)
 
     def executions(self, association_id: str) -> tuple[Execution, ...]:
-        """The executions of an association, oldest first."""
-        return self._require("executions").backend.executions(association_id)
+        """The executions of an association, oldest first; readable after the stub stopped."""
+        return self._latest("executions").backend.executions(association_id)
 
     def add_instance(
-        self, instance_id: str, *, tags: Mapping[str, str] | None = None, platform: str = "Linux"
+        self,
+        instance_id: str,
+        *,
+        tags: Mapping[str, str] | None = None,
+        platform: PlatformType = "Linux",
     ) -> None:
         """Register a managed node the associations can target."""
         self._require("add_instance").backend.add_instance(
@@ -338,7 +355,7 @@ class AssociationStub:
     def set_outcome(
         self,
         target: str = "*",
-        status: str | OutcomeFunction = "Success",
+        status: OutcomeStatus | OutcomeFunction = "Success",
         *,
         duration: float | None = None,
     ) -> None:
@@ -351,11 +368,25 @@ class AssociationStub:
         *,
         parameters: Mapping[str, Mapping[str, object]] | None = None,
         versions: int | Sequence[Mapping[str, Mapping[str, object]]] | None = None,
-        **kwargs: Any,
-    ) -> Any:
-        """Register an SSM document the associations can use."""
+        document_type: DocumentType = "Command",
+        schema_version: SchemaVersion = "2.2",
+        platforms: Sequence[PlatformType] = ("Linux", "Windows", "MacOS"),
+        default_version: str | None = None,
+        description: str = "",
+        owner: str | None = None,
+    ) -> Document:
+        """Register an SSM document the associations can use; returns its record."""
+        extra: dict[str, Any] = {} if owner is None else {"owner": owner}
         return self._require("add_document").backend.add_document(
-            name, parameters=parameters, versions=versions, **kwargs
+            name,
+            parameters=parameters,
+            versions=versions,
+            document_type=document_type,
+            schema_version=schema_version,
+            platforms=platforms,
+            default_version=default_version,
+            description=description,
+            **extra,
         )
 
     def _require(self, what: str) -> StubState:
@@ -364,6 +395,17 @@ class AssociationStub:
             raise StubStateError(
                 f"AssociationStub.{what} needs an active stub: use it inside "
                 "`with stub:`, a decorated function, or the ssm_assoc_stub fixture."
+            )
+        return state
+
+    def _latest(self, what: str) -> StubState:
+        """The latest run's state, active or stopped: for reading results."""
+        state = self._state
+        if state is None:
+            raise StubStateError(
+                f"AssociationStub.{what} needs a stub that has started: use it inside "
+                "`with stub:`, a decorated function, or the ssm_assoc_stub fixture "
+                "(results stay readable after the stub stops)."
             )
         return state
 

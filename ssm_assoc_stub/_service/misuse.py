@@ -1,4 +1,4 @@
-"""Misuse errors: the test used the stub in a way it does not allow.
+"""Misuse errors and the stub's own warning category.
 
 They subclass ``AssertionError`` so pytest reports them plainly.  They live in the
 core because the service itself decides which operations it answers.
@@ -7,13 +7,16 @@ core because the service itself decides which operations it answers.
 whatever answers SSM calls next (moto's ``mock_aws``, or the network with
 ``passthrough=True``), e.g. ListTagsForResource of a Parameter.  The binding sends
 such a request on, or raises ``UnsupportedOperationError`` when nothing would answer it.
+
+Their ``__module__`` is the public package, so a traceback names them as users
+import them (``ssm_assoc_stub.UnsupportedOperationError``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["NotEmulated", "StubStateError", "UnsupportedOperationError"]
+__all__ = ["AssociationStubWarning", "NotEmulated", "StubStateError", "UnsupportedOperationError"]
 
 
 class StubStateError(AssertionError):
@@ -49,3 +52,16 @@ class UnsupportedOperationError(AssertionError, NotImplementedError):
             "@pytest.mark.ssm_assoc_stub(passthrough=True). "
             "(ssm_assoc_stub.UnsupportedOperationError)"
         )
+
+
+class AssociationStubWarning(UserWarning):
+    """Something in a test is probably not what its author meant, but is not an error.
+
+    Filter it like any warning category, e.g. in pytest's ``filterwarnings``:
+    ``"ignore::ssm_assoc_stub.AssociationStubWarning"`` or ``"error::..."``.
+    """
+
+
+for _public in (StubStateError, UnsupportedOperationError, AssociationStubWarning):
+    _public.__module__ = "ssm_assoc_stub"
+del _public

@@ -11,10 +11,26 @@ from typing import Literal
 
 import attrs
 
-__all__ = ["Options"]
+__all__ = [
+    "ClockMode",
+    "DocumentType",
+    "Options",
+    "OutcomeStatus",
+    "PlatformType",
+    "Progression",
+    "SchemaVersion",
+    "UpdateSemantics",
+]
 
+# The closed sets of values the public API takes, as Literal types so that a
+# type checker catches a misspelt value (the run-time checks stay).
 UpdateSemantics = Literal["replace", "merge"]
 Progression = Literal["immediate", "manual"]
+ClockMode = Literal["follow", "pinned"]
+OutcomeStatus = Literal["Success", "Failed", "TimedOut"]
+PlatformType = Literal["Linux", "Windows", "MacOS"]
+DocumentType = Literal["Command", "Automation", "Policy"]
+SchemaVersion = Literal["1.2", "2.0", "2.2", "0.3"]
 
 
 def _positive(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
@@ -58,5 +74,7 @@ class Options:
                 "default_max_concurrency must be a MaxConcurrency value such as '50' or "
                 f"'100%', got {self.default_max_concurrency!r}"
             )
+        if self.start_time is not None and not isinstance(self.start_time, datetime):
+            raise TypeError(f"start_time must be an aware datetime, got {self.start_time!r}")
         if self.start_time is not None and self.start_time.tzinfo is None:
             raise ValueError("start_time must be timezone-aware (e.g. tzinfo=timezone.utc)")

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .clock import Clock
-from .documents import DocumentRegistry
+from .documents import Document, DocumentRegistry
 from .engine import Engine, Execution
 from .errors import AssociationDoesNotExist, InvalidAssociationVersion, ValidationException
 from .fleet import Fleet, OutcomeFunction
@@ -206,6 +206,11 @@ class State:
             self.start_execution(state)
 
     # -- test-side controls ----------------------------------------------------
+    def current_time(self) -> datetime:
+        """The stub's time now (``stub.now``)."""
+        with self.lock:
+            return self.clock.now
+
     def advance(self, delta: float | timedelta) -> datetime:
         if isinstance(delta, bool) or not isinstance(delta, (int, float, timedelta)):
             raise TypeError(f"advance() takes seconds or a timedelta, got {delta!r}")
@@ -260,7 +265,7 @@ class State:
         with self.lock:
             self.fleet.set_outcome(target, status, duration)
 
-    def add_document(self, name: str, **kwargs: Any) -> Any:
+    def add_document(self, name: str, **kwargs: Any) -> Document:
         kwargs.setdefault("owner", None if name.startswith("AWS-") else self.options.account_id)
         with self.lock:
             return self.documents.add(name, **kwargs)
