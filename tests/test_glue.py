@@ -546,6 +546,16 @@ def test_success_responses_equal_what_botocores_parser_makes_of_them() -> None:
         stub.advance(5)
         execution = stub.executions(aid)[-1]
         requests = {
+            "PutComplianceItems": {
+                "ResourceId": "i-00000000000000001",
+                "ResourceType": "ManagedInstance",
+                "ComplianceType": "Association",
+                "ExecutionSummary": {"ExecutionTime": 1.7e9, "ExecutionType": "Command"},
+                "Items": [{"Id": "manual", "Severity": "HIGH", "Status": "NON_COMPLIANT"}],
+            },
+            "ListComplianceItems": {"ResourceIds": ["i-00000000000000001"]},
+            "ListResourceComplianceSummaries": {},
+            "ListComplianceSummaries": {},
             "DescribeAssociation": {"AssociationId": aid},
             "ListAssociationVersions": {"AssociationId": aid},
             "ListAssociations": {},

@@ -352,6 +352,34 @@ class AssociationStub(_Configured):
         """Deregister a managed node."""
         self._require("remove_instance").backend.remove_instance(instance_id)
 
+    def tag_instance(self, instance_id: str, tags: Mapping[str, str]) -> None:
+        """Add or overwrite tags of a managed node; associations it now matches run on it.
+
+        A node that starts to match a Command or Policy association gets it applied
+        right away (D-RC-12), or joins the execution in progress (D-RC-8).
+        """
+        self._require("tag_instance").backend.tag_instance(instance_id, tags)
+
+    def untag_instance(self, instance_id: str, keys: Iterable[str]) -> None:
+        """Remove tag keys from a managed node; associations it no longer matches leave it."""
+        self._require("untag_instance").backend.untag_instance(instance_id, keys)
+
+    def set_alarm_state(self, name: str, state: str, *, at: datetime | None = None) -> None:
+        """Set a CloudWatch alarm's state from now (or from the simulated time ``at``) on.
+
+        ``state`` is ``"OK"``, ``"ALARM"``, ``"INSUFFICIENT_DATA"``, or ``"UNKNOWN"`` for
+        an alarm whose state cannot be read.  An association whose AlarmConfiguration
+        names an alarm in ALARM dispatches no further target (D-ALM-1).
+        """
+        self._require("set_alarm_state").backend.set_alarm_state(name, state, at)
+
+    def set_calendar_state(self, name: str, state: str, *, at: datetime | None = None) -> None:
+        """Set a Change Calendar ``"OPEN"`` or ``"CLOSED"`` from now (or from ``at``) on.
+
+        An association with a closed calendar in CalendarNames does not run (D-CAL-1).
+        """
+        self._require("set_calendar_state").backend.set_calendar_state(name, state, at)
+
     def set_outcome(
         self,
         target: str = "*",

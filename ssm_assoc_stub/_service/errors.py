@@ -21,9 +21,11 @@ __all__ = [
     "InvalidCommandId",
     "InvalidDocument",
     "InvalidDocumentVersion",
+    "InvalidFilter",
     "InvalidFilterKey",
     "InvalidInstanceId",
     "InvalidInstanceInformationFilterValue",
+    "InvalidItemContentException",
     "InvalidNextToken",
     "InvalidOutputLocation",
     "InvalidParameters",
@@ -199,6 +201,15 @@ class InvalidPluginName(ServiceError):
     status = 404
 
 
+class InvalidFilter(ServiceError):
+    code = "InvalidFilter"
+    status = 441  # the Smithy model's httpResponseCode (D-ERR-1)
+
+
+class InvalidItemContentException(ServiceError):
+    code = "InvalidItemContentException"
+
+
 class InvalidResourceId(ServiceError):
     code = "InvalidResourceId"
 
@@ -251,6 +262,8 @@ SERVICE_ERRORS: dict[str, type[ServiceError]] = {
         InvalidResourceType,
         InvocationDoesNotExist,
         TooManyTagsError,
+        InvalidFilter,
+        InvalidItemContentException,
     )
 }
 

@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 
 from .errors import InvalidInstanceId
-from .model import Target
+from .model import AssociationSpec, Target
 
 __all__ = [
     "OUTCOME_STATUSES",
@@ -17,6 +17,7 @@ __all__ = [
     "OutcomeFunction",
     "is_instance_ids_key",
     "target_matches",
+    "targets_node",
 ]
 
 OUTCOME_STATUSES = ("Success", "Failed", "TimedOut")
@@ -194,3 +195,22 @@ def target_matches(instance: Instance, target: Target) -> bool:
         return any(k in instance.tags for k in target.values)
     # Resource groups and the Automation placeholder reach no managed node.
     return False
+
+
+def targets_node(spec: AssociationSpec, instance_id: str, instance: Instance | None) -> bool:
+    """Whether ``spec`` reaches the node now (the rules of ``Fleet.resolve``, read-only).
+
+    ``instance`` is the registered node, or None for a node the stub does not
+    know: only an explicit ``InstanceIds`` value (or legacy InstanceId) reaches it.
+    """
+    if spec.instance_id is not None:
+        return spec.instance_id == instance_id
+    if not spec.targets:
+        return False
+    for target in spec.targets:
+        if is_instance_ids_key(target.key) and "*" not in target.values:
+            if instance_id not in target.values:
+                return False
+        elif instance is None or not target_matches(instance, target):
+            return False
+    return True

@@ -18,6 +18,7 @@ __all__ = [
     "AssociationSpec",
     "AssociationState",
     "AssociationVersion",
+    "JoinOverview",
     "LegacyStatus",
     "OutputLocation",
     "Overview",
@@ -102,6 +103,16 @@ class Overview:
     counts: Mapping[str, int] | None = None
 
 
+@attrs.frozen
+class JoinOverview:
+    """D-RC-12: the Overview after join runs, valid while ``base`` is the last full run."""
+
+    base: Execution | None
+    version: int
+    overview: Overview
+    statuses: Mapping[str, str]  # node -> latest status, the full run's and the joiners'
+
+
 @attrs.define
 class AssociationState:
     """The mutable holder of one association; the backend owns it."""
@@ -118,6 +129,7 @@ class AssociationState:
     last_successful_execution_date: datetime | None = None
     # The execution whose result the Overview shows; cleared by an update (D-ST-1).
     overview_execution: Execution | None = None
+    join_overview: JoinOverview | None = None  # after join runs (D-RC-12)
     executions: deque[Execution] = attrs.field(factory=deque)
     # The latest result on each node, for per-node status.
     node_results: dict[str, tuple[Execution, TargetResult]] = attrs.field(factory=dict)

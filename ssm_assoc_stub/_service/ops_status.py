@@ -35,7 +35,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .errors import ServiceError
-from .fleet import Instance, is_instance_ids_key, target_matches
+from .fleet import targets_node
 
 if TYPE_CHECKING:
     from .engine import Execution, TargetResult
@@ -68,25 +68,6 @@ def execution_summary(status: str) -> str | None:
         f"1 out of 1 plugin processed, {success} success, {failed} failed, "
         f"{timed_out} timedout, 0 skipped. "
     )
-
-
-def targets_node(spec: AssociationSpec, instance_id: str, instance: Instance | None) -> bool:
-    """Whether ``spec`` reaches the node now (the rules of ``Fleet.resolve``, read-only).
-
-    ``instance`` is the registered node, or None for a node the stub does not
-    know: only an explicit ``InstanceIds`` value (or legacy InstanceId) reaches it.
-    """
-    if spec.instance_id is not None:
-        return spec.instance_id == instance_id
-    if not spec.targets:
-        return False
-    for target in spec.targets:
-        if is_instance_ids_key(target.key) and "*" not in target.values:
-            if instance_id not in target.values:
-                return False
-        elif instance is None or not target_matches(instance, target):
-            return False
-    return True
 
 
 def _associations_of(backend: State, region: str, instance_id: str) -> list[AssociationState]:

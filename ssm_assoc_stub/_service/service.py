@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from . import ops_associations, ops_history, ops_status, ops_tags
+from . import ops_associations, ops_compliance, ops_history, ops_status, ops_tags
 from .state import State
 
 __all__ = ["OPERATIONS", "Backend"]
@@ -24,6 +24,7 @@ OPERATIONS: dict[str, Operation] = {
     **ops_history.OPERATIONS,
     **ops_status.OPERATIONS,
     **ops_tags.OPERATIONS,
+    **ops_compliance.OPERATIONS,
 }
 
 
@@ -43,6 +44,7 @@ class Backend(State):
         """
         with self.lock:
             immediate = self.options.progression == "immediate"
+            self.joins.start_pending()  # nodes that joined since the last call (D-RC-12)
             if immediate:
                 # Runs a schedule started during advance() finish before the
                 # next call is answered, like those a call triggers.

@@ -9,16 +9,25 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from .clock import Clock
+from .compliance import ComplianceStore
+from .conditions import ALARM_STATES, CALENDAR_STATES, Timeline
 from .documents import Document, DocumentRegistry
 from .engine import Engine, Execution
-from .errors import AssociationDoesNotExist, InvalidAssociationVersion, ValidationException
-from .fleet import Fleet, OutcomeFunction
-from .model import AssociationState, AssociationVersion, Overview
+from .errors import (
+    AssociationDoesNotExist,
+    InvalidAssociationVersion,
+    ServiceError,
+    ValidationException,
+)
+from .fleet import Fleet, Instance, OutcomeFunction
+from .joins import Joins, joined_overview
+from .misuse import StubStateError
+from .model import AssociationSpec, AssociationState, AssociationVersion, Overview
 from .options import Options
 from .pagination import Paginator
 from .scheduling import Scheduler
@@ -54,6 +63,17 @@ class State:
         # (region, document name, instance id) -> legacy association id
         self.legacy_index: dict[tuple[str, str, str], str] = {}
         self._triggered: list[AssociationState] = []
+        self.compliance = ComplianceStore()  # what PutComplianceItems wrote
+        self.alarms = Timeline("alarm", ALARM_STATES, "OK")  # D-ALM-1
+        self.calendars = Timeline("calendar", CALENDAR_STATES, "OPEN")  # D-CAL-1
+        self.joins = Joins(  # D-RC-8, D-RC-12
+            self.by_id,
+            self.fleet,
+            self.engine,
+            is_runbook=self.is_runbook,
+            calendars_open=self.calendars_open,
+            start_join_run=self.start_join_run,
+        )
         # The rest of AWS (moto) for the call being answered; the binding sets it.
         self.external: ExternalSource | None = None
 
@@ -107,6 +127,21 @@ class State:
         association_id = self.legacy_index.get(self._legacy_key(region, name, instance_id))
         return None if association_id is None else self.by_id[association_id]
 
+    def document_of(self, name: str) -> Document | None:
+        try:
+            return self.documents.get(name)
+        except ServiceError:
+            return None
+
+    def is_runbook(self, spec: AssociationSpec) -> bool:
+        document = self.document_of(spec.name)
+        return document is not None and document.document_type == "Automation"
+
+    def calendars_open(self, spec: AssociationSpec) -> bool:
+        """D-CAL-1: every Change Calendar of ``spec`` is open now (none: open)."""
+        names = spec.calendar_names
+        return not names or self.calendars.all_in(names, "OPEN", self.clock.now)
+
     @staticmethod
     def version_of(state: AssociationState, selector: str | None) -> AssociationVersion:
         if selector is None or selector == "$LATEST":
@@ -141,6 +176,7 @@ class State:
 
     def delete(self, state: AssociationState) -> None:
         state.deleted = True
+        self.joins.forget(state)
         self.scheduler.cancel(state)
         self.engine.cancel(state.association_id)
         del self.associations(state.region)[state.association_id]
@@ -156,13 +192,23 @@ class State:
         if counts is not None and not state.rerun_after_stop:
             return Overview("Pending", "InProgress", dict(counts))
         execution = state.overview_execution
+        joined = state.join_overview
+        if (
+            joined is not None
+            and joined.base is execution
+            and joined.version == state.latest.version
+        ):
+            return joined.overview  # D-RC-12: the last full run with the join runs since
         if execution is None:
             return Overview("Pending", "Creating")
         return Overview(execution.status, execution.detailed_status, dict(execution.status_counts))
 
     def start_execution(self, state: AssociationState) -> None:
-        """Start a run of ``state``'s latest version now; a run in progress is stopped first."""
-        if state.deleted:
+        """Start a run of ``state``'s latest version now; a run in progress is stopped first.
+
+        Nothing happens while one of its Change Calendars is closed (D-CAL-1).
+        """
+        if state.deleted or not self.calendars_open(state.spec):
             return
         aid = state.association_id
         if self.engine.running(aid):
@@ -173,7 +219,16 @@ class State:
             return
         version = state.latest
         spec = version.spec
-        targets = self.fleet.resolve(spec.targets, spec.instance_id)
+        self._run(state, self.fleet.resolve(spec.targets, spec.instance_id), join=False)
+
+    def start_join_run(self, state: AssociationState, nodes: list[str]) -> None:
+        """D-RC-12: an execution of ``state`` over the nodes that joined its targets."""
+        self._run(state, nodes, join=True)
+
+    def _run(self, state: AssociationState, targets: list[str], *, join: bool) -> None:
+        aid = state.association_id
+        version = state.latest
+        spec = version.spec
 
         def describe() -> Mapping[str, Any]:
             return description(state, version, self.overview(state))
@@ -189,17 +244,19 @@ class State:
             max_concurrency=spec.max_concurrency,
             max_errors=spec.max_errors,
             outcome=outcome,
-            on_finish=lambda execution: self._finished(state, execution),
+            on_finish=lambda execution: self._finished(state, execution, join=join),
         )
 
-    def _finished(self, state: AssociationState, execution: Execution) -> None:
+    def _finished(self, state: AssociationState, execution: Execution, *, join: bool) -> None:
+        if join:
+            state.join_overview = joined_overview(state, execution)
         state.executions.append(execution)
         state.last_execution_date = execution.created_time
         if execution.status == "Success":
             state.last_successful_execution_date = execution.created_time
         for instance_id, result in execution.targets.items():
             state.node_results[instance_id] = (execution, result)
-        if execution.association_version == str(state.latest.version):
+        if not join and execution.association_version == str(state.latest.version):
             state.overview_execution = execution
         if state.rerun_after_stop:
             state.rerun_after_stop = False
@@ -218,17 +275,31 @@ class State:
         if step < timedelta(0):
             raise ValueError(f"advance() cannot go back in time ({delta!r})")
         with self.lock:
+            self.joins.start_pending()
             self.simulator.run_until(self.clock.now + step)
             return self.clock.now
 
     def settle(self) -> None:
         with self.lock:
+            self.joins.start_pending()
             self.simulator.settle()
 
     def run(self, association_id: str) -> Execution:
         with self.lock:
             state = self.find(association_id)
+            self.joins.start_pending()
             self.simulator.settle()
+            if not self.calendars_open(state.spec):
+                closed = [
+                    name
+                    for name in state.spec.calendar_names or ()
+                    if self.calendars.state(name, self.clock.now) != "OPEN"
+                ]
+                raise StubStateError(
+                    f"run({association_id!r}): the association did not run: its Change "
+                    f"Calendar {', '.join(closed)} is CLOSED at {self.clock.now.isoformat()} "
+                    "(D-CAL-1). Open it with set_calendar_state(name, 'OPEN')."
+                )
             self.start_execution(state)
             self.simulator.settle()
             return state.executions[-1]
@@ -236,28 +307,79 @@ class State:
     def executions(self, association_id: str) -> tuple[Execution, ...]:
         with self.lock:
             state = self.find(association_id)
+            self.joins.start_pending()
             done = tuple(state.executions)
             current = self.engine.snapshot(association_id)
             return done + ((current,) if current is not None else ())
+
+    # -- the fleet (every change goes through fleet_changed) -------------------
+    def fleet_changed(self, previous: Mapping[str, Instance | None]) -> None:
+        """The hook for every change of the fleet: ``previous`` maps each node that
+        was added, retagged or removed to what it was before (None: it was not
+        there).  Nodes that start to match an association run it (D-RC-8, D-RC-12)."""
+        with self.lock:
+            self.joins.changed(previous)
 
     def add_instance(
         self, instance_id: str, *, tags: Mapping[str, str] | None = None, platform: str = "Linux"
     ) -> None:
         with self.lock:
+            before = self.fleet.get(instance_id)
             self.fleet.add(instance_id, tags=tags, platform=platform)
-            self._joined(instance_id)
+            self.joins.changed({instance_id: before})
 
-    def _joined(self, instance_id: str) -> None:
-        """D-RC-8: a node joining the targets of a running execution runs at once."""
-        for state in self.by_id.values():
-            if self.engine.running(state.association_id) and instance_id in self.fleet.resolve(
-                state.spec.targets, state.spec.instance_id
-            ):
-                self.engine.add_target(state.association_id, instance_id)
+    def tag_instance(self, instance_id: str, tags: Mapping[str, str]) -> None:
+        """Add or overwrite tags of a known node."""
+        with self.lock:
+            before = self._known(instance_id, "tag_instance")
+            if not isinstance(tags, Mapping):
+                raise TypeError(f"tag_instance() takes a mapping of tags, got {tags!r}")
+            merged = {**before.tags, **tags}
+            self.fleet.add(instance_id, tags=merged, platform=before.platform)
+            self.joins.changed({instance_id: before})
+
+    def untag_instance(self, instance_id: str, keys: Iterable[str]) -> None:
+        """Remove tag keys from a known node (keys it does not have are ignored)."""
+        with self.lock:
+            before = self._known(instance_id, "untag_instance")
+            if isinstance(keys, str) or not isinstance(keys, Iterable):
+                raise TypeError(f"untag_instance() takes an iterable of tag keys, got {keys!r}")
+            gone = set(keys)
+            kept = {k: v for k, v in before.tags.items() if k not in gone}
+            self.fleet.add(instance_id, tags=kept, platform=before.platform)
+            self.joins.changed({instance_id: before})
+
+    def _known(self, instance_id: str, what: str) -> Instance:
+        instance = self.fleet.get(instance_id)
+        if instance is None:
+            raise KeyError(f"{what}(): no managed node {instance_id!r}; add it with add_instance()")
+        return instance
 
     def remove_instance(self, instance_id: str) -> None:
         with self.lock:
             self.fleet.remove(instance_id)
+
+    # -- alarms and calendars (D-ALM-1, D-CAL-1) ---------------------------------
+    def set_alarm_state(self, name: str, state: str, at: datetime | None) -> None:
+        with self.lock:
+            self.alarms.set(name, state, self._instant(at, "set_alarm_state"), self.clock.now)
+
+    def set_calendar_state(self, name: str, state: str, at: datetime | None) -> None:
+        with self.lock:
+            moment = self._instant(at, "set_calendar_state")
+            self.calendars.set(name, state, moment, self.clock.now)
+            if state == "OPEN" and moment > self.clock.now:
+                # Nodes that joined while it was closed run when it opens (D-CAL-1).
+                self.simulator.call_at(moment, self.joins.start_pending, kind="timer")
+
+    def _instant(self, at: datetime | None, what: str) -> datetime:
+        if at is None:
+            return self.clock.now
+        if not isinstance(at, datetime) or at.tzinfo is None:
+            raise TypeError(f"{what}(): at= takes an aware datetime, got {at!r}")
+        return at.astimezone(self.clock.now.tzinfo).replace(
+            microsecond=at.microsecond // 1000 * 1000
+        )
 
     def set_outcome(
         self, target: str, status: str | OutcomeFunction, duration: float | None
