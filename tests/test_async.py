@@ -2,7 +2,8 @@
 
 Real aiobotocore clients (``async with AioSession().create_client("ssm", ...)``),
 driven with ``asyncio.run`` inside sync tests.  Skipped only when aiobotocore is
-not installed; the ``test`` extra installs it.
+not installed: the ``test`` extra leaves it out (it holds botocore back), the ``async``
+extra and tox's ``aio`` env install it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,11 @@ from typing import Any, TypeVar
 import boto3
 import pytest
 
-aiobotocore_session = pytest.importorskip("aiobotocore.session")
+aiobotocore_session = pytest.importorskip(
+    "aiobotocore.session",
+    reason="aiobotocore is not installed: the async tests run in `tox -e aio` "
+    '(or after `pip install -e ".[test,async]"`)',
+)
 
 from aiobotocore.awsrequest import AioAWSResponse  # noqa: E402
 from aiobotocore.client import AioClientCreator  # noqa: E402

@@ -12,7 +12,9 @@ import pytest
 
 from ssm_assoc_stub import AssociationStub
 
-aiobotocore_session = pytest.importorskip("aiobotocore.session")
+aiobotocore_session = pytest.importorskip(
+    "aiobotocore.session", reason='needs aiobotocore: pip install "ssm_assoc_stub[async]"'
+)
 
 
 async def create_and_describe() -> dict[str, str]:

@@ -260,9 +260,10 @@ class AssociationStub(_Configured):
             note = f"ssm_assoc_stub: stopping the stub also failed: {teardown!r}"
             if hasattr(exc, "add_note"):  # Python 3.11+
                 exc.add_note(note)
-            else:  # pragma: no cover - Python 3.10
+            else:  # Python 3.10: the PEP 678 attribute by hand (tracebacks do not print it)
                 import logging
 
+                exc.__notes__ = [*getattr(exc, "__notes__", []), note]
                 logging.getLogger("ssm_assoc_stub").error(note)
 
     # -- decorator -------------------------------------------------------------
