@@ -107,6 +107,7 @@ class _Configured:
         strict_fleet: bool = False,
         progression: Progression = "immediate",
         history_limit: int = 100,
+        history_target_limit: int = 100_000,
         start_time: datetime | None = None,
     ) -> None:
         if not isinstance(passthrough, bool):
@@ -122,6 +123,7 @@ class _Configured:
             strict_fleet=strict_fleet,
             progression=progression,
             history_limit=history_limit,
+            history_target_limit=history_target_limit,
             start_time=start_time,
         )
         self._active = False
@@ -157,6 +159,7 @@ class AssociationStub(_Configured):
         strict_fleet: bool = False,
         progression: Progression = "immediate",
         history_limit: int = 100,
+        history_target_limit: int = 100_000,
         start_time: datetime | None = None,
     ) -> AssociationStub: ...
 

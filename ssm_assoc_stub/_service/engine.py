@@ -1,118 +1,126 @@
 """Association executions as a deterministic discrete-event simulation (pure core).
 
-``Engine`` runs executions on it with the rate-control rules of spec section 10
-and the decisions D-RC-1..D-RC-10: all slots fill at the start (D-RC-9),
-targets are dispatched in the order given (D-RC-10), each completion is an
-``"execution"`` event, and after every completion the error threshold is checked
-before the freed slot is refilled (D-RC-2, D-RC-3, D-RC-10).  Counts are kept
-incrementally; the ``Execution`` record is built only at the end or on request.
-The event loop itself is ``_simulator.Simulator``.
+``Engine`` runs executions with the rate-control rules of spec section 10 and
+the decisions D-RC-1..D-RC-10: all slots fill at the start (D-RC-9), targets
+are dispatched in the order given (D-RC-10), each completion is an
+``"execution"`` event on the ``Simulator``, and after every completion the
+error threshold is checked before the freed slot is refilled (D-RC-2, D-RC-3).
+
+Cost: a target costs one outcome call, one heap entry ``(ms, seq, run, arg)``
+(the run is its own event sink, ``arg`` packs the dispatch position and the
+final status) and a few column writes; times are integer milliseconds.  Counts
+are kept incrementally (a list indexed by status code), so the Overview of a
+running execution is O(1).  The per-target results live in the columns of
+``executions.TargetTable``; the final ``Execution`` is built once, at the end,
+from the run's columns without copying them.
+
+Re-entrancy: the engine calls user code in one place, the outcome function of
+``_dispatch``.  While it runs, ``busy`` is true; the caller (``State``) then
+defers what would change a run (starting, stopping, adding targets) and passes
+``on_idle``, which the engine calls when its outermost entry returns, to run
+what was deferred.  ``cancel`` is safe at any time: a cancelled run stops
+dispatching at once and its queued completions are dead entries.
+
+Extension points (for behaviours built on top):
+
+* ``_dispatch(run, instance_id)`` is the only place a target starts and
+  ``_complete`` the only place one ends: a per-node gate (one association at a
+  time per node) or a stop condition (alarms, Duration windows) hooks there.
+* ``_Run`` holds a run's mutable state (``__slots__``: add a slot); a timer for a
+  run is ``simulator.call_at_ms(ms, sink, arg, kind="timer")`` with any sink.
+* ``_halt(run)`` stops dispatching (the undispatched end Skipped); ``_finish``
+  builds the record once nothing is in flight.
 """
 
 from __future__ import annotations
 
-import functools
 import math
+from array import array
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from types import MappingProxyType
 from typing import Any
 
-import attrs
-
 from .clock import Clock
+from .executions import (
+    FAILED,
+    IN_PROGRESS,
+    PENDING,
+    SKIPPED,
+    STATUSES,
+    SUCCESS,
+    TIMED_OUT,
+    Execution,
+    TargetResult,
+    TargetTable,
+    TraceEvent,
+)
 from .ratecontrol import (
     MAX_CONCURRENCY_PATTERN,
     concurrency_slots,
     format_counts,
-    is_error,
-    threshold_crossed,
     tolerated_errors,
 )
-from .simulator import Handle, Simulator
+from .simulator import Handle, Simulator, from_ms
 
 __all__ = ["Engine", "Execution", "Handle", "Outcome", "Simulator", "TargetResult", "TraceEvent"]
 
 #: ``(status, duration in seconds)``: how one target's run ends, and when.
 Outcome = tuple[str, float]
-_OUTCOME_STATUSES = frozenset({"Success", "Failed", "TimedOut"})
+_OUTCOME_CODES = {"Success": SUCCESS, "Failed": FAILED, "TimedOut": TIMED_OUT}
+_SORTED_CODES = sorted(range(len(STATUSES)), key=lambda code: STATUSES[code])
+_MAX_MS = 253402300799999  # 9999-12-31T23:59:59.999Z
+_MS = timedelta(milliseconds=1)
+_DURATIONS: dict[float, int] = {}  # seconds -> whole ms, as datetime arithmetic truncates
 
 
-@attrs.frozen
-class TargetResult:
-    """One target's part in an execution."""
-
-    instance_id: str
-    status: str  # Pending | InProgress | Success | Failed | TimedOut | Skipped
-    detailed_status: str
-    started: datetime | None  # None until dispatched (and for Skipped)
-    ended: datetime | None  # None until finished (and for Skipped)
-
-
-@attrs.frozen
-class Execution:
-    """One association execution, in progress (a snapshot) or finished."""
-
-    execution_id: str
-    association_id: str
-    association_version: str
-    status: str  # InProgress, then Success or Failed (D-ST-1)
-    detailed_status: str
-    created_time: datetime
-    ended_time: datetime | None
-    targets: Mapping[str, TargetResult]  # dispatch order, then the not dispatched (D-RC-10)
-    resource_count_by_status: str  # D-EXE-1
-    status_counts: Mapping[str, int]  # keys sorted, no zero entries
-    peak_concurrency: int
-    threshold_crossed_at: datetime | None
+def _duration_ms(seconds: float) -> int:
+    ms = _DURATIONS.get(seconds)
+    if ms is None:
+        ms = timedelta(seconds=seconds) // _MS
+        if len(_DURATIONS) >= 4096:
+            _DURATIONS.clear()
+        _DURATIONS[seconds] = ms
+    return ms
 
 
-@attrs.frozen
-class TraceEvent:
-    """One step of an execution, for explaining it (``Engine(trace=...)``)."""
-
-    time: datetime
-    kind: str  # dispatch | complete | threshold | skip | finish
-    association_id: str
-    instance_id: str | None  # None for "finish"
-    status: str  # the target's status; the execution's for "finish"
-    in_flight: int  # targets running after this step
-    errors: int  # errors so far
-
-
-@attrs.define(eq=False)
 class _Run:
-    """The mutable state of one execution in progress."""
+    """The mutable state of one execution in progress; its own event sink."""
 
+    __slots__ = (
+        "_live", "association_id", "association_version", "counts", "created_ms", "ended",
+        "engine", "errors", "execution_id", "halted", "ids", "in_flight", "index", "last_end",
+        "next_index", "on_finish", "order", "outcome", "peak", "slots", "started", "status",
+        "threshold_ms", "tolerated", "__weakref__",
+    )  # fmt: skip
     association_id: str
     association_version: str
     execution_id: str
-    created_time: datetime
-    order: list[str]  # the targets to dispatch, in order; order[next_index:] not dispatched
-    members: set[str]
+    created_ms: int
     slots: int
     tolerated: int
     outcome: Callable[[str], Outcome]
     on_finish: Callable[[Execution], None]
-    next_index: int = 0
-    dispatched: list[str] = attrs.Factory(list)
-    results: dict[str, TargetResult] = attrs.Factory(dict)
-    handles: dict[str, Handle] = attrs.Factory(dict)
-    counts: dict[str, int] = attrs.Factory(dict)
-    in_flight: int = 0
-    errors: int = 0
-    peak: int = 0
-    halted: bool = False  # no more dispatch: threshold crossed or stop()
-    threshold_at: datetime | None = None
-    last_end: datetime | None = None
 
+    def __init__(self, engine: Engine, order: list[str], index: dict[str, int]) -> None:
+        self.engine = engine
+        self._live = True  # False once cancelled: its queued completions are dead
+        self.order = order  # to dispatch, in order; order[next_index:] not dispatched
+        self.index = index  # id -> dispatch position, -1 while not dispatched
+        self.next_index = 0
+        self.ids: list[str] = []  # dispatched, in dispatch order
+        self.status = bytearray()
+        self.started: array[int] = array("q")
+        self.ended: array[int] = array("q")
+        self.counts = [0] * len(STATUSES)
+        self.counts[PENDING] = len(order)
+        self.in_flight = self.errors = self.peak = 0
+        self.halted = False  # no more dispatch: threshold crossed or stop()
+        self.threshold_ms: int | None = None
+        self.last_end: int | None = None
 
-def _bump(counts: dict[str, int], key: str, delta: int) -> None:
-    value = counts.get(key, 0) + delta
-    if value:
-        counts[key] = value
-    else:
-        counts.pop(key, None)
+    def _fire(self, arg: int) -> None:
+        self.engine._complete(self, arg >> 3, arg & 7)
 
 
 class Engine:
@@ -125,6 +133,7 @@ class Engine:
         *,
         default_max_concurrency: str = "100%",
         trace: Callable[[TraceEvent], None] | None = None,
+        on_idle: Callable[[], None] | None = None,
     ) -> None:
         if simulator.clock is not clock:
             raise ValueError("the engine and its simulator must share one clock")
@@ -137,19 +146,52 @@ class Engine:
         self._default = default_max_concurrency
         self._trace = trace
         self._runs: dict[str, _Run] = {}
+        self._calling = 0  # outcome functions running (user code)
+        self._depth = 0  # engine entries running
+        self.on_idle = on_idle
 
     # -- queries --------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        """True while an outcome function runs: changes to runs must wait (``on_idle``)."""
+        return self._calling > 0
+
     def running(self, association_id: str) -> bool:
         return association_id in self._runs
 
+    def running_ids(self) -> list[str]:
+        return list(self._runs)
+
     def snapshot(self, association_id: str) -> Execution | None:
+        """The run in progress as a record that stays as it is (its columns copied)."""
         run = self._runs.get(association_id)
-        return None if run is None else self._view(run, final=False)
+        return None if run is None else self._record(run, final=False, copy=True)
+
+    def view(self, association_id: str) -> Execution | None:
+        """The run in progress, reading its live columns: valid until the engine next changes."""
+        run = self._runs.get(association_id)
+        return None if run is None else self._record(run, final=False, copy=False)
 
     def progress_counts(self, association_id: str) -> Mapping[str, int] | None:
         """Per-target status counts of the run in progress (D-ST-1), keys sorted; O(1)."""
         run = self._runs.get(association_id)
-        return None if run is None else dict(sorted(run.counts.items()))
+        return None if run is None else _counts(run.counts)
+
+    def current_result(self, association_id: str, instance_id: str) -> TargetResult | None:
+        """``instance_id``'s result in the run in progress if it was dispatched; O(1)."""
+        run = self._runs.get(association_id)
+        position = -1 if run is None else run.index.get(instance_id, -1)
+        if run is None or position < 0:
+            return None
+        status = STATUSES[run.status[position]]
+        ended = run.ended[position]
+        return TargetResult(
+            instance_id,
+            status,
+            status,
+            from_ms(run.started[position]),
+            None if ended < 0 else from_ms(ended),
+        )
 
     # -- commands -------------------------------------------------------------
     def start(
@@ -176,40 +218,37 @@ class Engine:
                 f"association {association_id} already has execution {current.execution_id} "
                 "in progress; stop() or cancel() it first"
             )
-        order = list(dict.fromkeys(targets))
+        index = dict.fromkeys(targets, -1)
+        order = list(index)
         total = len(order)
-        run = _Run(
-            association_id=association_id,
-            association_version=association_version,
-            execution_id=execution_id,
-            created_time=self._clock.now,
-            order=order,
-            members=set(order),
-            slots=concurrency_slots(max_concurrency, total, default=self._default),
-            tolerated=tolerated_errors(max_errors, total),
-            outcome=outcome,
-            on_finish=on_finish,
-            counts={"Pending": total} if total else {},
-        )
+        run = _Run(self, order, index)
+        run.association_id = association_id
+        run.association_version = association_version
+        run.execution_id = execution_id
+        run.created_ms = self._simulator.now_ms()
+        run.slots = concurrency_slots(max_concurrency, total, default=self._default)
+        run.tolerated = tolerated_errors(max_errors, total)
+        run.outcome = outcome
+        run.on_finish = on_finish
         self._runs[association_id] = run
-        self._guarded(run, self._advance, run)
+        self._enter(self._advance, run)
 
     def add_target(self, association_id: str, instance_id: str) -> bool:
         """D-RC-8: a node joining mid-run is dispatched at once, even above the limit.
 
         Once dispatch has stopped (threshold crossed or ``stop``) the node is
         recorded as ``Skipped`` instead: the stub's choice.  False when nothing is
-        running or the node is already part of the execution.
+        running or the node is already part of the execution.  O(1).
         """
         run = self._runs.get(association_id)
-        if run is None or instance_id in run.members:
+        if run is None or instance_id in run.index:
             return False
-        run.members.add(instance_id)
+        run.index[instance_id] = -1
         if run.halted:
             run.order.append(instance_id)  # after next_index: shown as Skipped
             self._skip(run, [instance_id])
         else:
-            self._guarded(run, self._dispatch, run, instance_id)
+            self._enter(self._dispatch, run, instance_id)
         return True
 
     def stop(self, association_id: str) -> Execution | None:
@@ -224,75 +263,106 @@ class Engine:
         self._halt(run)
         if run.in_flight == 0:
             return self._finish(run)
-        return self._view(run, final=False)
+        return self.snapshot(association_id)
 
     def cancel(self, association_id: str) -> None:
         """Drop the execution in progress (if any): no more events, no ``on_finish``."""
         run = self._runs.pop(association_id, None)
         if run is None:
             return
-        for handle in run.handles.values():
-            handle.cancel()
-        run.handles.clear()
+        run._live = False
+        if run.in_flight:
+            self._simulator.dead("execution", run.in_flight)
 
     # -- the state machine ----------------------------------------------------
-    def _guarded(self, run: _Run, step: Callable[..., None], *args: Any) -> None:
+    def _enter(self, step: Callable[..., Any], run: _Run, *args: Any) -> None:
+        """Run one step; a failure cancels the run; the outermost exit calls ``on_idle``."""
+        self._depth += 1
         try:
-            step(*args)
+            step(run, *args)
         except BaseException:
             if self._runs.get(run.association_id) is run:
                 self.cancel(run.association_id)
             raise
+        finally:
+            self._depth -= 1
+        if self._depth == 0 and self.on_idle is not None:
+            self.on_idle()
 
     def _advance(self, run: _Run) -> None:
         """Fill the free slots, then end the run if nothing is left to do."""
         order = run.order
-        while not run.halted and run.in_flight < run.slots and run.next_index < len(order):
+        while (
+            run._live
+            and not run.halted
+            and run.in_flight < run.slots
+            and run.next_index < len(order)
+        ):
             instance_id = order[run.next_index]
             run.next_index += 1
-            _bump(run.counts, "Pending", -1)
+            run.counts[PENDING] -= 1
             self._dispatch(run, instance_id)
-        if run.in_flight == 0 and (run.halted or run.next_index >= len(order)):
+        if run._live and run.in_flight == 0 and (run.halted or run.next_index >= len(order)):
             self._finish(run)
 
     def _dispatch(self, run: _Run, instance_id: str) -> None:
-        status, duration = run.outcome(instance_id)
-        if status not in _OUTCOME_STATUSES:
-            expected = ", ".join(sorted(_OUTCOME_STATUSES))
+        self._calling += 1
+        try:
+            status, duration = run.outcome(instance_id)
+        finally:
+            self._calling -= 1
+        code = _OUTCOME_CODES.get(status) if isinstance(status, str) else None
+        if code is None:
+            expected = ", ".join(sorted(_OUTCOME_CODES))
             raise ValueError(f"outcome for {instance_id} has status {status!r}; use {expected}")
         number = isinstance(duration, (int, float)) and not isinstance(duration, bool)
         if not (number and 0 <= duration < math.inf):
             raise ValueError(f"outcome for {instance_id} has duration {duration!r}; need >= 0 s")
-        now = self._clock.now
-        run.dispatched.append(instance_id)
-        run.results[instance_id] = TargetResult(instance_id, "InProgress", "InProgress", now, None)
-        _bump(run.counts, "InProgress", 1)
+        now = self._simulator.now_ms()
+        end = now + _duration_ms(duration)
+        if end > _MAX_MS:
+            raise ValueError(
+                f"outcome for {instance_id} has duration {duration!r}; it would end after 9999"
+            )
+        if not run._live:  # the outcome function cancelled the run (deleted it)
+            return
+        position = len(run.ids)
+        run.ids.append(instance_id)
+        run.status.append(IN_PROGRESS)
+        run.started.append(now)
+        run.ended.append(-1)
+        run.index[instance_id] = position
+        run.counts[IN_PROGRESS] += 1
         run.in_flight += 1
-        run.peak = max(run.peak, run.in_flight)
-        run.handles[instance_id] = self._simulator.call_at(
-            now + timedelta(seconds=duration),
-            functools.partial(self._complete, run, instance_id, status),
-            kind="execution",
-        )
-        self._emit(run, "dispatch", instance_id, "InProgress")
+        if run.in_flight > run.peak:
+            run.peak = run.in_flight
+        self._simulator.call_at_ms(end, run, position << 3 | code)
+        if self._trace is not None:
+            self._emit(run, "dispatch", instance_id, "InProgress")
 
-    def _complete(self, run: _Run, instance_id: str, status: str) -> None:
-        now = self._clock.now
-        del run.handles[instance_id]
-        started = run.results[instance_id].started
-        run.results[instance_id] = TargetResult(instance_id, status, status, started, now)
-        _bump(run.counts, "InProgress", -1)
-        _bump(run.counts, status, 1)
-        run.in_flight -= 1
-        run.last_end = now
-        if is_error(status):
-            run.errors += 1
-        self._emit(run, "complete", instance_id, status)
-        if is_error(status) and not run.halted and threshold_crossed(run.errors, run.tolerated):
-            run.threshold_at = now
-            self._emit(run, "threshold", instance_id, status)
-            self._halt(run)
-        self._guarded(run, self._advance, run)
+    def _complete(self, run: _Run, position: int, code: int) -> None:
+        self._depth += 1
+        try:
+            now = self._simulator.now_ms()
+            run.status[position] = code
+            run.ended[position] = now
+            counts = run.counts
+            counts[IN_PROGRESS] -= 1
+            counts[code] += 1
+            run.in_flight -= 1
+            run.last_end = now
+            error = code != SUCCESS
+            if error:
+                run.errors += 1
+            if self._trace is not None:
+                self._emit(run, "complete", run.ids[position], STATUSES[code])
+            if error and not run.halted and run.errors > run.tolerated:  # D-RC-2, D-RC-3
+                run.threshold_ms = now
+                self._emit(run, "threshold", run.ids[position], STATUSES[code])
+                self._halt(run)
+        finally:
+            self._depth -= 1
+        self._enter(self._advance, run)
 
     def _halt(self, run: _Run) -> None:
         if not run.halted:
@@ -301,28 +371,40 @@ class Engine:
 
     def _skip(self, run: _Run, instance_ids: list[str], *, pending: bool = False) -> None:
         if pending:
-            _bump(run.counts, "Pending", -len(instance_ids))
-        _bump(run.counts, "Skipped", len(instance_ids))
+            run.counts[PENDING] -= len(instance_ids)
+        run.counts[SKIPPED] += len(instance_ids)
         if self._trace is not None:
             for instance_id in instance_ids:
                 self._emit(run, "skip", instance_id, "Skipped")
 
     def _finish(self, run: _Run) -> Execution:
-        del self._runs[run.association_id]
-        execution = self._view(run, final=True)
-        self._emit(run, "finish", None, execution.status)
+        if self._runs.get(run.association_id) is run:
+            del self._runs[run.association_id]
+        run._live = False
+        execution = self._record(run, final=True, copy=False)
+        run.index = {}  # the record does not need it; drop it now
+        if self._trace is not None:
+            self._emit(run, "finish", None, execution.status)
         run.on_finish(execution)
         return execution
 
-    def _view(self, run: _Run, *, final: bool) -> Execution:
-        targets = {instance_id: run.results[instance_id] for instance_id in run.dispatched}
-        rest = "Skipped" if run.halted else "Pending"
-        for instance_id in run.order[run.next_index :]:
-            targets[instance_id] = TargetResult(instance_id, rest, rest, None, None)
-        counts = dict(sorted(run.counts.items()))
+    def _record(self, run: _Run, *, final: bool, copy: bool) -> Execution:
+        rest_code = SKIPPED if run.halted else PENDING
         if final:
-            status = "Success" if counts.get("Success", 0) == len(targets) else "Failed"
-            ended: datetime | None = run.last_end or run.created_time
+            rest = run.order[run.next_index :]
+            table = TargetTable(run.ids, run.status, run.started, run.ended, rest, rest_code)
+        else:
+            table = TargetTable(
+                run.ids, run.status, run.started, run.ended, run.order, rest_code,
+                rest_start=run.next_index, index=run.index,
+            )  # fmt: skip
+            if copy:
+                table = table.copy()
+        counts = _counts(run.counts)
+        created = from_ms(run.created_ms)
+        if final:
+            status = "Success" if counts.get("Success", 0) == len(table) else "Failed"
+            ended = from_ms(run.last_end) if run.last_end is not None else created
         else:
             status, ended = "InProgress", None
         return Execution(
@@ -331,16 +413,21 @@ class Engine:
             association_version=run.association_version,
             status=status,
             detailed_status=status,
-            created_time=run.created_time,
+            created_time=created,
             ended_time=ended,
-            targets=MappingProxyType(targets),
+            targets=table,
             resource_count_by_status=format_counts(counts),
             status_counts=MappingProxyType(counts),
             peak_concurrency=run.peak,
-            threshold_crossed_at=run.threshold_at,
+            threshold_crossed_at=None if run.threshold_ms is None else from_ms(run.threshold_ms),
         )
 
     def _emit(self, run: _Run, kind: str, instance_id: str | None, status: str) -> None:
         if self._trace is not None:
             now, aid, flight = self._clock.now, run.association_id, run.in_flight
             self._trace(TraceEvent(now, kind, aid, instance_id, status, flight, run.errors))
+
+
+def _counts(counts: list[int]) -> dict[str, int]:
+    """The counts by status name, keys sorted, no zero entries."""
+    return {STATUSES[code]: counts[code] for code in _SORTED_CODES if counts[code]}

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import attrs
 
-from .engine import Execution, TargetResult
+from .executions import Execution, NodeResult
 
 __all__ = [
     "AssociationSpec",
@@ -131,8 +131,11 @@ class AssociationState:
     overview_execution: Execution | None = None
     join_overview: JoinOverview | None = None  # after join runs (D-RC-12)
     executions: deque[Execution] = attrs.field(factory=deque)
-    # The latest result on each node, for per-node status.
-    node_results: dict[str, tuple[Execution, TargetResult]] = attrs.field(factory=dict)
+    # The latest result on each node, for per-node status: small tuples that pin
+    # no execution (``executions.NodeResult``).
+    node_results: dict[str, NodeResult] = attrs.field(factory=dict)
+    # Per-target rows held by ``executions`` (for the history_target_limit budget).
+    kept_rows: int = 0
     rerun_after_stop: bool = False
     deleted: bool = False
 

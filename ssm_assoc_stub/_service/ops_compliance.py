@@ -52,6 +52,7 @@ from .errors import (
     ServiceError,
     ValidationException,
 )
+from .executions import node_result
 from .fleet import targets_node
 from .misuse import NotEmulated
 from .ops_history import parse_time
@@ -175,8 +176,10 @@ def _filters(body: Body, allowed: frozenset[str], operation: str) -> list[Check]
 def _last_final(state: AssociationState, node: str) -> tuple[str, TargetResult] | None:
     """(association version, result) of the node's latest Success/Failed/TimedOut run."""
     latest = state.node_results.get(node)
-    if latest is not None and latest[1].status in _FINAL:
-        return latest[0].association_version, latest[1]
+    if latest is not None:
+        latest_result = node_result(node, latest)
+        if latest_result.status in _FINAL:
+            return latest[1], latest_result
     for execution in reversed(state.executions):
         result = execution.targets.get(node)
         if result is not None and result.status in _FINAL:

@@ -35,16 +35,18 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from array import array
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import AssociationExecutionDoesNotExist, ValidationException
+from .executions import SKIPPED, TargetTable
 from .ops_status import output_source_id
 from .wire import legacy_targets, overview_to_api, spec_to_api
 
 if TYPE_CHECKING:
-    from .engine import Execution, TargetResult
+    from .executions import Execution
     from .model import AssociationState
     from .state import State
 
@@ -107,6 +109,20 @@ def _page(
     """One page of ``items`` and the response's ``NextToken`` member, if any."""
     page, token = backend.paginator.page(
         listing, items, max_results=body.get("MaxResults"), next_token=body.get("NextToken")
+    )
+    return page, ({} if token is None else {"NextToken": token})
+
+
+def _scan_page(
+    backend: State,
+    listing: str,
+    scan: Callable[[int], Iterator[tuple[int, T]]],
+    end: int,
+    body: Body,
+) -> tuple[list[T], dict[str, Any]]:
+    """One page scanned from the token's position on: O(page + items the filters skip)."""
+    page, token = backend.paginator.scan(
+        listing, scan, end, max_results=body.get("MaxResults"), next_token=body.get("NextToken")
     )
     return page, ({} if token is None else {"NextToken": token})
 
@@ -176,8 +192,15 @@ def list_associations(backend: State, region: str, body: Body) -> dict[str, Any]
         (str(f.get("key")), str(f.get("value"))) for f in body.get("AssociationFilterList") or ()
     ]
     predicates = [_association_filter(backend, key, value) for key, value in raw]  # Q-LST-1
-    states = [s for s in backend.associations(region).values() if all(p(s) for p in predicates)]
-    page, more = _page(backend, f"associations:{region}:{_fingerprint(raw)}", states, body)
+
+    def scan(start: int) -> Iterator[tuple[int, AssociationState]]:
+        for position, state in backend.scan_associations(region, start):
+            if all(p(state) for p in predicates):
+                yield position, state
+
+    listing = f"associations:{region}:{_fingerprint(raw)}"
+    end = backend.ordered(region).end
+    page, more = _scan_page(backend, listing, scan, end, body)
     return {"Associations": [association_summary(backend, s) for s in page], **more}
 
 
@@ -224,7 +247,7 @@ def _execution_filter(item: Mapping[str, Any]) -> ExecutionCheck:
 def executions_newest_first(backend: State, state: AssociationState) -> list[Execution]:
     """Finished executions and the one in progress, newest first."""
     found = list(state.executions)
-    current = backend.engine.snapshot(state.association_id)
+    current = backend.engine.view(state.association_id)  # read under the lock: no copy
     if current is not None:
         found.append(current)
     found.reverse()
@@ -263,25 +286,34 @@ def describe_association_executions(backend: State, region: str, body: Body) -> 
 _TARGET_FILTER_KEYS = ("Status", "ResourceId", "ResourceType")
 
 
-def _target_row(execution: Execution, result: TargetResult) -> dict[str, Any]:
+def _target_row(execution: Execution, table: TargetTable, position: int) -> dict[str, Any]:
+    instance_id = table.instance_at(position)
+    status = table.status_at(position)
+    started, ended = table.times_at(position)
     row: dict[str, Any] = {
         "AssociationId": execution.association_id,
         "AssociationVersion": execution.association_version,
         "ExecutionId": execution.execution_id,
-        "ResourceId": result.instance_id,
+        "ResourceId": instance_id,
         "ResourceType": "ManagedInstance",
-        "Status": result.status,
-        "DetailedStatus": result.detailed_status,
+        "Status": status,
+        "DetailedStatus": status,
     }
-    when = result.ended or result.started
+    when = ended or started
     if when is not None:
         row["LastExecutionDate"] = when
-    if result.started is not None:
+    if started is not None:
         row["OutputSource"] = {
-            "OutputSourceId": output_source_id(execution.execution_id, result.instance_id),
+            "OutputSourceId": output_source_id(execution.execution_id, instance_id),
             "OutputSourceType": "RunCommand",
         }
     return row
+
+
+def _as_table(targets: Mapping[str, Any]) -> TargetTable:
+    if isinstance(targets, TargetTable):
+        return targets
+    return TargetTable([], bytearray(), array("q"), array("q"), list(targets), SKIPPED)
 
 
 def describe_association_execution_targets(
@@ -303,11 +335,32 @@ def describe_association_execution_targets(
             raise ValidationException(
                 f"The filter key {key} is not valid; use {', '.join(_TARGET_FILTER_KEYS)}."
             )
-    rows = [_target_row(execution, result) for result in execution.targets.values()]
-    chosen = [r for r in rows if all(r[key] == value for key, value in filters)]
+    table = _as_table(execution.targets)
+    wanted = {key: {value for k, value in filters if k == key} for key, _ in filters}
+
+    def scan(start: int) -> Iterator[tuple[int, int]]:
+        positions: Iterator[int] = iter(range(start, len(table)))
+        ids = wanted.get("ResourceId")
+        if ids is not None:  # at most one row: look it up
+            if len(ids) != 1:
+                return
+            found = table.position(next(iter(ids)))
+            positions = iter(() if found is None or found < start else (found,))
+        types = wanted.get("ResourceType")
+        if types is not None and types != {"ManagedInstance"}:
+            return
+        statuses = wanted.get("Status")
+        if statuses is not None and len(statuses) != 1:
+            return
+        status = None if statuses is None else next(iter(statuses))
+        for position in positions:
+            if status is None or table.status_at(position) == status:
+                yield position, position
+
     listing = f"execution-targets:{execution_id}:{_fingerprint(filters)}"
-    page, more = _page(backend, listing, chosen, body)
-    return {"AssociationExecutionTargets": page, **more}
+    page, more = _scan_page(backend, listing, scan, len(table), body)
+    rows = [_target_row(execution, table, position) for position in page]
+    return {"AssociationExecutionTargets": rows, **more}
 
 
 OPERATIONS: dict[str, Operation] = {

@@ -31,14 +31,15 @@ choice, see docs/behaviour):
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .errors import ServiceError
+from .executions import node_result
 from .fleet import targets_node
 
 if TYPE_CHECKING:
-    from .engine import Execution, TargetResult
+    from .executions import TargetResult
     from .model import AssociationSpec, AssociationState, AssociationVersion
     from .state import State
 
@@ -70,28 +71,29 @@ def execution_summary(status: str) -> str | None:
     )
 
 
-def _associations_of(backend: State, region: str, instance_id: str) -> list[AssociationState]:
-    instance = backend.fleet.require(instance_id)
-    return [
-        state
-        for state in backend.associations(region).values()
-        if targets_node(state.spec, instance_id, instance)
-    ]
-
-
 def _paged(
     backend: State,
     listing: str,
-    states: list[AssociationState],
+    region: str,
+    instance_id: str,
     body: Mapping[str, Any],
     result_key: str,
     build: Callable[[AssociationState], dict[str, Any]],
     *,
     limit: int = 50,
 ) -> dict[str, Any]:
-    page, token = backend.paginator.page(
+    """One page of the Region's associations that reach the node, scanned from the token on."""
+    instance = backend.fleet.require(instance_id)
+
+    def scan(start: int) -> Iterator[tuple[int, AssociationState]]:
+        for position, state in backend.scan_associations(region, start):
+            if targets_node(state.spec, instance_id, instance):
+                yield position, state
+
+    page, token = backend.paginator.scan(
         listing,
-        states,
+        scan,
+        backend.ordered(region).end,
         max_results=body.get("MaxResults"),
         next_token=body.get("NextToken"),
         limit=limit,
@@ -124,18 +126,23 @@ def _version(state: AssociationState, number: str) -> AssociationVersion:
 
 def _latest_result(
     backend: State, state: AssociationState, instance_id: str
-) -> tuple[Execution, TargetResult] | None:
-    current = backend.engine.snapshot(state.association_id)
-    if current is not None:
-        result = current.targets.get(instance_id)
-        if result is not None and result.status == "InProgress":
-            return current, result
-    return state.node_results.get(instance_id)
+) -> tuple[str, str, TargetResult] | None:
+    """``(execution id, association version, result)`` of the node's latest run; O(1)."""
+    aid = state.association_id
+    result = backend.engine.current_result(aid, instance_id)
+    if result is not None and result.status == "InProgress":
+        view = backend.engine.view(aid)
+        assert view is not None
+        return view.execution_id, view.association_version, result
+    row = state.node_results.get(instance_id)
+    if row is None:
+        return None
+    return row[0], row[1], node_result(instance_id, row)
 
 
 def _status_info(backend: State, state: AssociationState, instance_id: str) -> dict[str, Any]:
     latest = _latest_result(backend, state, instance_id)
-    version = state.latest if latest is None else _version(state, latest[0].association_version)
+    version = state.latest if latest is None else _version(state, latest[1])
     spec = version.spec
     out: dict[str, Any] = {"AssociationId": state.association_id, "Name": spec.name}
     document_version = _document_version(backend, spec)
@@ -147,7 +154,7 @@ def _status_info(backend: State, state: AssociationState, instance_id: str) -> d
         out["Status"] = "Pending"
         out["DetailedStatus"] = "Associated"
     else:
-        execution, result = latest
+        execution_id, _, result = latest
         when = result.ended or result.started
         if when is not None:
             out["ExecutionDate"] = when
@@ -163,7 +170,7 @@ def _status_info(backend: State, state: AssociationState, instance_id: str) -> d
         if output is not None and output.bucket is not None and result.started is not None:
             region = output.region or state.region
             prefix = f"{output.key_prefix.strip('/')}/" if output.key_prefix else ""
-            source = output_source_id(execution.execution_id, instance_id)
+            source = output_source_id(execution_id, instance_id)
             url = (
                 f"https://s3.{region}.amazonaws.com/{output.bucket}/{prefix}{source}/{instance_id}"
             )
@@ -177,11 +184,11 @@ def describe_instance_associations_status(
     backend: State, region: str, body: Mapping[str, Any]
 ) -> dict[str, Any]:
     instance_id = str(body["InstanceId"])
-    states = _associations_of(backend, region, instance_id)
     return _paged(
         backend,
         f"instance-status:{region}:{instance_id}",
-        states,
+        region,
+        instance_id,
         body,
         "InstanceAssociationStatusInfos",
         lambda state: _status_info(backend, state, instance_id),
@@ -201,11 +208,11 @@ def describe_effective_instance_associations(
     backend: State, region: str, body: Mapping[str, Any]
 ) -> dict[str, Any]:
     instance_id = str(body["InstanceId"])
-    states = _associations_of(backend, region, instance_id)
     return _paged(
         backend,
         f"effective:{region}:{instance_id}",
-        states,
+        region,
+        instance_id,
         body,
         "Associations",
         lambda state: _effective(backend, state, instance_id),

@@ -38,6 +38,11 @@ def _positive(instance: object, attribute: attrs.Attribute[int], value: int) -> 
         raise ValueError(f"{attribute.name} must be at least 1, got {value!r}")
 
 
+def _not_negative(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{attribute.name} must be a whole number >= 0, got {value!r}")
+
+
 @attrs.frozen(kw_only=True)
 class Options:
     account_id: str = attrs.field(default="123456789012")
@@ -48,6 +53,9 @@ class Options:
     strict_fleet: bool = False
     progression: Progression = "immediate"
     history_limit: int = attrs.field(default=100, validator=_positive)
+    # Per-target rows kept per association across its finished executions, the
+    # newest one always whole; older executions past it keep their summary only.
+    history_target_limit: int = attrs.field(default=100_000, validator=_not_negative)
     start_time: datetime | None = None
 
     @account_id.validator

@@ -1,23 +1,32 @@
-"""Opaque pagination tokens (pure core, D-PAG-1).
+"""Opaque pagination tokens and listings that page in O(page) (pure core, D-PAG-1).
 
-A token names the listing it belongs to and the offset of the next page, and
-carries an HMAC so a tampered token, or one used on another listing, is
-rejected with ``InvalidNextToken``.
+A token names the listing it belongs to and the position of the next page's
+first item, and carries an HMAC so a tampered token, or one used on another
+listing, is rejected with ``InvalidNextToken``.
+
+A position is a place in the *unfiltered* source, not a count of matches: a
+page scans forward from it, so a page costs O(page + items skipped by the
+filters) and a full listing is linear in the number of items.  ``Ordered``
+gives the associations stable positions (creation sequence numbers), so an
+item created or deleted between two pages never makes another one appear
+twice or be skipped.
 """
 
 from __future__ import annotations
 
 import base64
+import bisect
 import hashlib
 import hmac
+import itertools
 import json
 import os
-from collections.abc import Sequence
-from typing import TypeVar
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Generic, TypeVar
 
 from .errors import InvalidNextToken, ValidationException, validation_message
 
-__all__ = ["DEFAULT_PAGE_SIZE", "Paginator"]
+__all__ = ["DEFAULT_PAGE_SIZE", "Ordered", "Paginator", "Scan"]
 
 DEFAULT_PAGE_SIZE = 50
 T = TypeVar("T")
@@ -64,6 +73,30 @@ class Paginator:
         limit: int = DEFAULT_PAGE_SIZE,
     ) -> tuple[list[T], str | None]:
         """One page of ``items`` and the token for the next, if any."""
+
+        def scan(start: int) -> Iterable[tuple[int, T]]:
+            return zip(itertools.count(start), itertools.islice(items, start, None))
+
+        return self.scan(
+            listing, scan, len(items), max_results=max_results, next_token=next_token, limit=limit
+        )
+
+    def scan(
+        self,
+        listing: str,
+        scan: Scan[T],
+        end: int,
+        *,
+        max_results: object,
+        next_token: object,
+        limit: int = DEFAULT_PAGE_SIZE,
+    ) -> tuple[list[T], str | None]:
+        """One page from ``scan(start)``, which yields ``(position, item)`` from ``start`` on.
+
+        Positions increase; ``end`` bounds them (a token beyond it is invalid).
+        The next token points at the first item of the next page, found by
+        looking one item ahead, so the last page never carries a token.
+        """
         size = limit if max_results is None else max_results
         if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= limit:
             raise ValidationException(
@@ -75,8 +108,65 @@ class Paginator:
                 )
             )
         start = 0 if next_token is None else self.decode(listing, next_token)
-        if start > len(items):
+        if start < 0 or start > end:
             raise InvalidNextToken(_INVALID)
-        end = start + size
-        token = self.encode(listing, end) if end < len(items) else None
-        return list(items[start:end]), token
+        page: list[T] = []
+        for position, item in scan(start):
+            if len(page) == size:
+                return page, self.encode(listing, position)
+            page.append(item)
+        return page, None
+
+
+Scan = Callable[[int], Iterable[tuple[int, T]]]
+
+
+class Ordered(Generic[T]):
+    """Items in insertion order under stable, increasing positions.
+
+    ``scan(start)`` finds ``start`` by bisection and walks on, so a page costs
+    O(log n + page); removed items leave a hole that is swept once holes
+    outnumber the items (amortised O(1) per removal).
+    """
+
+    __slots__ = ("_dead", "_items", "_keys", "_next", "_where")
+
+    def __init__(self) -> None:
+        self._keys: list[int] = []
+        self._items: list[T | None] = []
+        self._where: dict[str, int] = {}  # key -> position
+        self._next = 0
+        self._dead = 0
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+    @property
+    def end(self) -> int:
+        """One past the last position ever given."""
+        return self._next
+
+    def add(self, key: str, item: T) -> None:
+        self._where[key] = self._next
+        self._keys.append(self._next)
+        self._items.append(item)
+        self._next += 1
+
+    def remove(self, key: str) -> None:
+        position = self._where.pop(key, None)
+        if position is None:
+            return
+        self._items[bisect.bisect_left(self._keys, position)] = None
+        self._dead += 1
+        if self._dead > 32 and self._dead * 2 > len(self._keys):
+            live = [(k, v) for k, v in zip(self._keys, self._items, strict=True) if v is not None]
+            self._keys = [k for k, _ in live]
+            self._items = [v for _, v in live]
+            self._dead = 0
+
+    def scan(self, start: int) -> Iterator[tuple[int, T]]:
+        keys, items = self._keys, self._items
+        for index in range(bisect.bisect_left(keys, start), len(keys)):
+            item = items[index]
+            if item is not None:
+                yield keys[index], item

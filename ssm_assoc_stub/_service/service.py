@@ -43,16 +43,23 @@ class Backend(State):
         in which case the state is as it was before the call.
         """
         with self.lock:
-            immediate = self.options.progression == "immediate"
-            self.joins.start_pending()  # nodes that joined since the last call (D-RC-12)
+            # Inside an outcome function (a call made while the engine dispatches a
+            # target) nothing is settled here: the run in progress goes on when the
+            # outcome returns, and the executions this call triggers start then.
+            immediate = self.options.progression == "immediate" and not self.engine.busy
+            if not self.engine.busy:
+                self.joins.start_pending()  # nodes that joined since the last call (D-RC-12)
             if immediate:
                 # Runs a schedule started during advance() finish before the
                 # next call is answered, like those a call triggers.
                 self.simulator.settle()
-            self._triggered.clear()
-            response = OPERATIONS[operation](self, region, body)
-            triggered = list(self._triggered)
-            self._triggered.clear()
+            outer = self._triggered
+            self._triggered = []
+            try:
+                response = OPERATIONS[operation](self, region, body)
+                triggered = self._triggered
+            finally:
+                self._triggered = outer
             for state in triggered:
                 self.start_execution(state)
             if triggered and immediate:

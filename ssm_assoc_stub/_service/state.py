@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
+
+import attrs
 
 from .clock import Clock
 from .compliance import ComplianceStore
@@ -24,18 +26,21 @@ from .errors import (
     ServiceError,
     ValidationException,
 )
+from .executions import TargetResult, TargetTable
 from .fleet import Fleet, Instance, OutcomeFunction
 from .joins import Joins, joined_overview
 from .misuse import StubStateError
 from .model import AssociationSpec, AssociationState, AssociationVersion, Overview
 from .options import Options
-from .pagination import Paginator
+from .pagination import Ordered, Paginator
 from .scheduling import Scheduler
 from .simulator import Simulator
 from .sources import ExternalSource
 from .wire import description
 
 __all__ = ["State"]
+
+_EMPTY_TABLE: Mapping[str, TargetResult] = {}
 
 
 class State:
@@ -51,7 +56,10 @@ class State:
         self.clock = Clock(options.start_time)
         self.simulator = Simulator(self.clock)
         self.engine = Engine(
-            self.clock, self.simulator, default_max_concurrency=options.default_max_concurrency
+            self.clock,
+            self.simulator,
+            default_max_concurrency=options.default_max_concurrency,
+            on_idle=self._drain,
         )
         self.fleet = Fleet(strict=options.strict_fleet)
         self.documents = DocumentRegistry()
@@ -76,6 +84,11 @@ class State:
         )
         # The rest of AWS (moto) for the call being answered; the binding sets it.
         self.external: ExternalSource | None = None
+        # region -> the associations under stable positions, for O(page) listings
+        self._ordered: dict[str, Ordered[AssociationState]] = {}
+        # what an outcome function asked for while the engine was busy (re-entrancy)
+        self._deferred: list[Callable[[], None]] = []
+        self._draining = False
 
     def use_source(self, source: ExternalSource | None) -> None:
         """What the next call reads for documents and nodes the stub does not hold."""
@@ -85,6 +98,27 @@ class State:
     # -- lookups ---------------------------------------------------------------
     def associations(self, region: str) -> dict[str, AssociationState]:
         return self.regions.setdefault(region, {})
+
+    def ordered(self, region: str) -> Ordered[AssociationState]:
+        """The Region's associations under stable positions (creation order).
+
+        Kept in step by ``store``/``delete``; rebuilt from ``associations(region)``
+        if anything changed that dict behind their back (a rollback, say).
+        """
+        current = self.associations(region)
+        ordered = self._ordered.get(region)
+        if ordered is None or len(ordered) != len(current):
+            ordered = self._ordered[region] = Ordered()
+            for association_id, state in current.items():
+                ordered.add(association_id, state)
+        return ordered
+
+    def scan_associations(self, region: str, start: int) -> Iterator[tuple[int, AssociationState]]:
+        """``(position, state)`` of the Region's associations from ``start`` on."""
+        current = self.associations(region)
+        for position, state in self.ordered(region).scan(start):
+            if current.get(state.association_id) is state:
+                yield position, state
 
     def get(self, region: str, association_id: str) -> AssociationState:
         state = self.by_id.get(association_id)
@@ -161,6 +195,9 @@ class State:
     def store(self, state: AssociationState) -> None:
         self.associations(state.region)[state.association_id] = state
         self.by_id[state.association_id] = state
+        ordered = self._ordered.get(state.region)
+        if ordered is not None:
+            ordered.add(state.association_id, state)
         spec = state.spec
         if spec.instance_id is not None:
             key = self._legacy_key(state.region, spec.name, spec.instance_id)
@@ -181,6 +218,9 @@ class State:
         self.engine.cancel(state.association_id)
         del self.associations(state.region)[state.association_id]
         del self.by_id[state.association_id]
+        ordered = self._ordered.get(state.region)
+        if ordered is not None:
+            ordered.remove(state.association_id)
         spec = state.spec
         if spec.instance_id is not None:
             self.legacy_index.pop(self._legacy_key(state.region, spec.name, spec.instance_id), None)
@@ -209,6 +249,9 @@ class State:
         Nothing happens while one of its Change Calendars is closed (D-CAL-1).
         """
         if state.deleted or not self.calendars_open(state.spec):
+            return
+        if self.engine.busy:  # asked from inside an outcome function: after it returns
+            self._deferred.append(lambda: self.start_execution(state))
             return
         aid = state.association_id
         if self.engine.running(aid):
@@ -247,15 +290,52 @@ class State:
             on_finish=lambda execution: self._finished(state, execution, join=join),
         )
 
+    def _drain(self) -> None:
+        """Run what outcome functions deferred, now that the engine is idle."""
+        if self._draining:
+            return
+        self._draining = True
+        try:
+            while self._deferred and not self.engine.busy:
+                self._deferred.pop(0)()
+        finally:
+            self._draining = False
+
+    def _refuse_inside_outcome(self, control: str) -> None:
+        if self.engine.busy:
+            raise StubStateError(
+                f"stub.{control}() was called from inside an outcome function, while the "
+                "engine is dispatching a target; move the simulated clock after the call "
+                "that runs the association returns (SSM calls from an outcome are fine)."
+            )
+
+    def _keep(self, state: AssociationState, execution: Execution) -> None:
+        """Keep ``execution`` in the history; older ones past the row budget lose their rows."""
+        kept = state.executions
+        if kept.maxlen is not None and len(kept) == kept.maxlen and kept:
+            state.kept_rows -= len(kept[0].targets)
+        kept.append(execution)
+        state.kept_rows += len(execution.targets)
+        budget = self.options.history_target_limit + len(execution.targets)
+        index = 0
+        while state.kept_rows > budget and index < len(kept) - 1:
+            old = kept[index]
+            if old.targets_kept:
+                state.kept_rows -= len(old.targets)
+                kept[index] = attrs.evolve(old, targets=_EMPTY_TABLE, targets_kept=False)
+            index += 1
+
     def _finished(self, state: AssociationState, execution: Execution, *, join: bool) -> None:
         if join:
             state.join_overview = joined_overview(state, execution)
-        state.executions.append(execution)
+        self._keep(state, execution)
         state.last_execution_date = execution.created_time
         if execution.status == "Success":
             state.last_successful_execution_date = execution.created_time
-        for instance_id, result in execution.targets.items():
-            state.node_results[instance_id] = (execution, result)
+        table = execution.targets
+        if isinstance(table, TargetTable):  # each node's latest result, as a small tuple
+            rows = table.node_rows(execution.execution_id, execution.association_version)
+            state.node_results.update(rows)
         if not join and execution.association_version == str(state.latest.version):
             state.overview_execution = execution
         if state.rerun_after_stop:
@@ -275,17 +355,20 @@ class State:
         if step < timedelta(0):
             raise ValueError(f"advance() cannot go back in time ({delta!r})")
         with self.lock:
+            self._refuse_inside_outcome("advance")
             self.joins.start_pending()
             self.simulator.run_until(self.clock.now + step)
             return self.clock.now
 
     def settle(self) -> None:
         with self.lock:
+            self._refuse_inside_outcome("settle")
             self.joins.start_pending()
             self.simulator.settle()
 
     def run(self, association_id: str) -> Execution:
         with self.lock:
+            self._refuse_inside_outcome("run")
             state = self.find(association_id)
             self.joins.start_pending()
             self.simulator.settle()
@@ -307,7 +390,8 @@ class State:
     def executions(self, association_id: str) -> tuple[Execution, ...]:
         with self.lock:
             state = self.find(association_id)
-            self.joins.start_pending()
+            if not self.engine.busy:
+                self.joins.start_pending()
             done = tuple(state.executions)
             current = self.engine.snapshot(association_id)
             return done + ((current,) if current is not None else ())
@@ -318,7 +402,7 @@ class State:
         was added, retagged or removed to what it was before (None: it was not
         there).  Nodes that start to match an association run it (D-RC-8, D-RC-12)."""
         with self.lock:
-            self.joins.changed(previous)
+            self._joins_changed(previous)
 
     def add_instance(
         self, instance_id: str, *, tags: Mapping[str, str] | None = None, platform: str = "Linux"
@@ -326,7 +410,7 @@ class State:
         with self.lock:
             before = self.fleet.get(instance_id)
             self.fleet.add(instance_id, tags=tags, platform=platform)
-            self.joins.changed({instance_id: before})
+            self._joins_changed({instance_id: before})
 
     def tag_instance(self, instance_id: str, tags: Mapping[str, str]) -> None:
         """Add or overwrite tags of a known node."""
@@ -336,7 +420,7 @@ class State:
                 raise TypeError(f"tag_instance() takes a mapping of tags, got {tags!r}")
             merged = {**before.tags, **tags}
             self.fleet.add(instance_id, tags=merged, platform=before.platform)
-            self.joins.changed({instance_id: before})
+            self._joins_changed({instance_id: before})
 
     def untag_instance(self, instance_id: str, keys: Iterable[str]) -> None:
         """Remove tag keys from a known node (keys it does not have are ignored)."""
@@ -347,7 +431,13 @@ class State:
             gone = set(keys)
             kept = {k: v for k, v in before.tags.items() if k not in gone}
             self.fleet.add(instance_id, tags=kept, platform=before.platform)
-            self.joins.changed({instance_id: before})
+            self._joins_changed({instance_id: before})
+
+    def _joins_changed(self, previous: Mapping[str, Instance | None]) -> None:
+        if self.engine.busy:  # from inside an outcome function: once it returns
+            self._deferred.append(lambda: self.joins.changed(previous))
+        else:
+            self.joins.changed(previous)
 
     def _known(self, instance_id: str, what: str) -> Instance:
         instance = self.fleet.get(instance_id)
