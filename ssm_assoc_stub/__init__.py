@@ -16,6 +16,7 @@ from ._lifecycle.stub import (
     UnsupportedOperationError,
     current_stub,
 )
+from ._service.misuse import StubInternalError
 
 if TYPE_CHECKING:
     from ._service.calls import Call, CallError
@@ -29,6 +30,7 @@ __all__ = [
     "CallError",
     "Document",
     "Execution",
+    "StubInternalError",
     "StubStateError",
     "TargetResult",
     "UnsupportedOperationError",

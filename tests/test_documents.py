@@ -286,9 +286,12 @@ def test_unknown_is_reported_before_missing(registry: DocumentRegistry) -> None:
     assert message == 'Parameter "Action" is not defined in document AWS-ConfigureAWSPackage.'
 
 
-def test_allowed_values_message(registry: DocumentRegistry) -> None:
+def test_allowed_values_message_does_not_echo_the_sensitive_value(
+    registry: DocumentRegistry,
+) -> None:
+    # Parameters is a sensitive shape: the message names the parameter, never its value.
     message = invalid_parameters(registry, "AWS-RunPatchBaseline", {"Operation": ["Patch"]})
-    assert message == 'Parameter "Operation" has value "Patch" not found in [Scan, Install].'
+    assert message == 'Parameter "Operation" has a value not found in [Scan, Install].'
 
 
 def test_parameter_store_references_are_not_checked(registry: DocumentRegistry) -> None:

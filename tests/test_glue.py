@@ -33,7 +33,7 @@ from botocore.utils import parse_timestamp
 from ssm_assoc_stub import AssociationStub, Call, UnsupportedOperationError
 from ssm_assoc_stub._binding import glue as glue
 from ssm_assoc_stub._service.calls import CallError
-from ssm_assoc_stub._service.service import Backend
+from ssm_assoc_stub._service.service import OPERATIONS, Backend
 
 REGION = "eu-west-1"
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
@@ -72,7 +72,9 @@ def canned(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     """Make ``Backend.handle`` answer a canned dict, and record what it was given."""
     box: dict[str, Any] = {"response": {}, "seen": []}
 
-    def handle(self: Backend, region: str, operation: str, body: Mapping[str, Any]) -> Any:
+    def handle(
+        self: Backend, region: str, operation: str, body: Mapping[str, Any], **kwargs: Any
+    ) -> Any:
         box["seen"].append((region, operation, dict(body)))
         return box["response"]
 
@@ -313,8 +315,10 @@ def test_the_backend_gets_the_json_body_the_operation_and_the_region(
 
 
 def test_a_server_side_constraint_failure_is_a_validation_exception(
-    canned: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    seen: list[Any] = []
+    monkeypatch.setitem(OPERATIONS, "DescribeAssociation", lambda *args: seen.append(args))
     with AssociationStub() as stub:
         ssm = new_ssm()
         with pytest.raises(ClientError) as info:
@@ -323,7 +327,7 @@ def test_a_server_side_constraint_failure_is_a_validation_exception(
     assert info.value.response["Error"]["Message"].startswith(
         "1 validation error detected: Value 'not-a-uuid' at 'associationId' failed to satisfy"
     )
-    assert canned["seen"] == []  # the backend was not asked
+    assert seen == []  # checked at the boundary: the operation was not reached
     assert stub.calls[0].error is not None and stub.calls[0].error.code == "ValidationException"
 
 

@@ -37,6 +37,7 @@ def test_the_public_names() -> None:
         "CallError",
         "Document",
         "Execution",
+        "StubInternalError",
         "StubStateError",
         "TargetResult",
         "UnsupportedOperationError",

@@ -26,8 +26,9 @@ modelled members of the error shape, as botocore's endpoint adds them, so the
 modelled exception classes are raised by botocore itself.
 The ``date`` header is the stub's simulated time, like every date in the body.
 
-Order of checks for an answered call: an injected error, then the server-side
-constraints (``ValidationException``), then the backend.  One backend lock is
+Order of checks for an answered call: an injected error, then the backend (which
+checks the body's types and constraints, ``ValidationException``, before it acts).
+A call that crashes the backend (``StubInternalError``, a bug) is recorded too.  One backend lock is
 held across all three and the recording, so ``stub.calls`` is in state order
 even when several threads share a client.
 """
@@ -53,9 +54,9 @@ from botocore.parsers import create_parser
 from .._bridge.clients import is_bridge_client
 from .._bridge.moto import MotoSource
 from .._service.calls import Call, CallError, freeze
-from .._service.constraints import check_constraints
-from .._service.errors import ServiceError, ValidationException, error_for_code, validation_message
-from .._service.misuse import NotEmulated, UnsupportedOperationError
+from .._service.errors import ServiceError, error_for_code
+from .._service.journal import transaction
+from .._service.misuse import NotEmulated, StubInternalError, UnsupportedOperationError
 from . import aio as _aio
 
 if TYPE_CHECKING:
@@ -217,41 +218,66 @@ def respond(
         if state.passthrough or source.active():
             return None
         raise UnsupportedOperationError(operation, backend.SUPPORTED_OPERATIONS)
-    body = _decode_body(request.get("body"))
-    params = context[PARAMS_KEY] if PARAMS_KEY in context else freeze(body)
+    params = context.get(PARAMS_KEY)
     url = str(request.get("url", ""))
+    escaped: BaseException | None = None  # what the backend raised, as it raised it
     with backend.lock:  # one lock for state, injected errors and call order
-        error = state.take_injected(operation)
-        if error is None:
-            problems = check_constraints(model.input_shape, body)
-            if problems:
-                error = ValidationException(validation_message(problems))
-        if error is None:
-            backend.use_source(source)
-            try:
-                result = backend.handle(region, operation, body)
-            except ServiceError as raised:
-                error = raised
-            except NotEmulated as not_ours:
-                if state.passthrough or source.active():
-                    return None
-                raise UnsupportedOperationError(
-                    operation, backend.SUPPORTED_OPERATIONS, reason=not_ours.reason
-                ) from None
-        date = backend.clock.now
-        if error is None:
-            http, parsed = success_response(model, result, url, date, response_class)
-            record = Call(
-                operation=operation, params=params, region=region, response=freeze(parsed)
+        try:
+            # One transaction around the backend's answer and the response built from
+            # it: if either fails unexpectedly, the call changes nothing.
+            with transaction():
+                body = _decode_body(request.get("body"))
+                if params is None:
+                    params = freeze(body)
+                error = state.take_injected(operation)
+                if error is None:
+                    backend.use_source(source)
+                    try:  # the backend checks types and constraints first
+                        result = backend.handle(
+                            region, operation, body, input_shape=model.input_shape
+                        )
+                    except ServiceError as raised:
+                        error = raised
+                    except BaseException as raised:
+                        escaped = raised
+                        raise
+                date = backend.clock.now
+                if error is None:
+                    http, parsed = success_response(model, result, url, date, response_class)
+                    record = Call(
+                        operation=operation, params=params, region=region, response=freeze(parsed)
+                    )
+                else:
+                    http, parsed = error_response(model, error, url, date, response_class)
+                    record = Call(
+                        operation=operation,
+                        params=params,
+                        region=region,
+                        error=CallError(error.code, error.message),
+                    )
+        except NotEmulated as not_ours:  # rolled back; not recorded, like passthrough
+            if state.passthrough or source.active():
+                return None
+            raise UnsupportedOperationError(
+                operation, backend.SUPPORTED_OPERATIONS, reason=not_ours.reason
+            ) from None
+        except Exception as raised:
+            # Recorded, then raised: a bug (StubInternalError), or the exception of the
+            # test's own outcome function, unchanged.
+            failure = raised if raised is escaped else StubInternalError(operation, raised)
+            bug = isinstance(failure, StubInternalError)
+            code = "StubInternalError" if bug else "CallbackError"
+            state.calls.append(
+                Call(
+                    operation=operation,
+                    params=params if params is not None else freeze({}),
+                    region=region,
+                    error=CallError(code, str(failure)),
+                )
             )
-        else:
-            http, parsed = error_response(model, error, url, date, response_class)
-            record = Call(
-                operation=operation,
-                params=params,
-                region=region,
-                error=CallError(error.code, error.message),
-            )
+            if failure is raised:
+                raise
+            raise failure from raised
         state.calls.append(record)
     return http, parsed
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from .journal import record
+
 __all__ = ["Clock", "to_millis"]
 
 
@@ -37,6 +39,12 @@ class Clock:
         moment = to_millis(moment)
         if moment < self._now:
             raise ValueError(f"the clock cannot go back from {self._now} to {moment}")
+        previous = self._now
+        if moment != previous:
+            record(lambda: self._restore(previous))  # a failed call does not move time
+        self._now = moment
+
+    def _restore(self, moment: datetime) -> None:
         self._now = moment
 
     def advance(self, delta: timedelta) -> datetime:

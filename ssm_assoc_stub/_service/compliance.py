@@ -29,6 +29,8 @@ from datetime import datetime
 
 import attrs
 
+from .journal import TxDict
+
 __all__ = ["ASSOCIATION", "SEVERITIES", "ComplianceItem", "ComplianceStore"]
 
 ASSOCIATION = "Association"
@@ -57,8 +59,9 @@ _Items = dict[str, list[ComplianceItem]]
 
 class ComplianceStore:
     def __init__(self) -> None:
-        self._resources: dict[tuple[str, str], _Items] = {}
-        self._hashes: dict[tuple[str, str, str], str] = {}
+        # Journaled (``journal``): a failed call leaves the items as they were.
+        self._resources: dict[tuple[str, str], _Items] = TxDict()
+        self._hashes: dict[tuple[str, str, str], str] = TxDict()
 
     def put(
         self,
@@ -71,7 +74,9 @@ class ComplianceStore:
         content_hash: str | None,
     ) -> None:
         """PutComplianceItems: COMPLETE replaces the type's items, PARTIAL replaces by Id."""
-        types = self._resources.setdefault((region, resource_id), {})
+        types = self._resources.get((region, resource_id))
+        if types is None:
+            types = self._resources[(region, resource_id)] = TxDict()
         if partial:
             ids = {item.item_id for item in items}
             kept = [item for item in types.get(compliance_type, ()) if item.item_id not in ids]

@@ -459,8 +459,8 @@ def check_parameters(
         allowed = defined[name].allowed_values
         for value in values:
             if allowed and value not in allowed and not _SSM_REFERENCE.match(value):
-                raise InvalidParameters(
-                    f'Parameter "{name}" has value "{value}" not found in [{", ".join(allowed)}].'
+                raise InvalidParameters(  # Parameters is sensitive: the value is not shown
+                    f'Parameter "{name}" has a value not found in [{", ".join(allowed)}].'
                 )
 
 

@@ -55,6 +55,7 @@ from .executions import (
     TargetTable,
     TraceEvent,
 )
+from .journal import TxDict, snapshot
 from .ratecontrol import (
     MAX_CONCURRENCY_PATTERN,
     concurrency_slots,
@@ -145,7 +146,7 @@ class Engine:
         self._simulator = simulator
         self._default = default_max_concurrency
         self._trace = trace
-        self._runs: dict[str, _Run] = {}
+        self._runs: dict[str, _Run] = TxDict()  # journaled: a failed call starts nothing
         self._calling = 0  # outcome functions running (user code)
         self._depth = 0  # engine entries running
         self.on_idle = on_idle
@@ -243,6 +244,7 @@ class Engine:
         run = self._runs.get(association_id)
         if run is None or instance_id in run.index:
             return False
+        snapshot(run)  # once per transaction: a failed call leaves the run as it was
         run.index[instance_id] = -1
         if run.halted:
             run.order.append(instance_id)  # after next_index: shown as Skipped
@@ -260,6 +262,7 @@ class Engine:
         run = self._runs.get(association_id)
         if run is None:
             return None
+        snapshot(run)  # once per transaction: a failed call leaves the run as it was
         self._halt(run)
         if run.in_flight == 0:
             return self._finish(run)
@@ -270,6 +273,7 @@ class Engine:
         run = self._runs.pop(association_id, None)
         if run is None:
             return
+        snapshot(run)  # once per transaction: a failed call leaves the run as it was
         run._live = False
         if run.in_flight:
             self._simulator.dead("execution", run.in_flight)
@@ -320,10 +324,8 @@ class Engine:
             raise ValueError(f"outcome for {instance_id} has duration {duration!r}; need >= 0 s")
         now = self._simulator.now_ms()
         end = now + _duration_ms(duration)
-        if end > _MAX_MS:
-            raise ValueError(
-                f"outcome for {instance_id} has duration {duration!r}; it would end after 9999"
-            )
+        if end > _MAX_MS:  # D-SAFE-3: past year 9999, the run never ends on this clock
+            end = _MAX_MS
         if not run._live:  # the outcome function cancelled the run (deleted it)
             return
         position = len(run.ids)
@@ -341,6 +343,7 @@ class Engine:
             self._emit(run, "dispatch", instance_id, "InProgress")
 
     def _complete(self, run: _Run, position: int, code: int) -> None:
+        snapshot(run)  # once per transaction: a failed call leaves the run as it was
         self._depth += 1
         try:
             now = self._simulator.now_ms()

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
 
 from .errors import InvalidInstanceId
+from .journal import TxDict
+from .misuse import CallbackFailed
 from .model import AssociationSpec, Target
 
 __all__ = [
@@ -22,6 +26,10 @@ __all__ = [
 
 OUTCOME_STATUSES = ("Success", "Failed", "TimedOut")
 DEFAULT_DURATION = 1.0
+MAX_DURATION = 366 * 24 * 3600.0  # a year: longer than any run AWS lets a document take
+# A managed node id as the stub accepts it (AWS's are i-<8 or 17 hex>, mi-<17 hex>;
+# the stub also takes short readable ids such as "i-web-1").
+NODE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}")
 PLATFORMS = ("Linux", "Windows", "MacOS")
 
 # fn(association description dict, instance id) -> status | (status, duration)
@@ -48,15 +56,57 @@ class _Outcome:
     function: OutcomeFunction | None = None
 
 
-def _check_outcome(status: str, duration: float | None) -> None:
-    if status not in OUTCOME_STATUSES:
+def _check_outcome(status: object, duration: object) -> None:
+    if not isinstance(status, str) or status not in OUTCOME_STATUSES:
         raise ValueError(
             f"outcome status must be one of {', '.join(OUTCOME_STATUSES)}, got {status!r}"
         )
-    if duration is not None and (
-        isinstance(duration, bool) or not isinstance(duration, (int, float)) or duration < 0
-    ):
-        raise ValueError(f"duration must be a number of seconds >= 0, got {duration!r}")
+    if duration is None:
+        return
+    if isinstance(duration, bool) or not isinstance(duration, (int, float)):
+        raise TypeError(f"duration must be a number of seconds, got {duration!r}")
+    if not (math.isfinite(duration) and 0 <= duration <= MAX_DURATION):
+        raise ValueError(
+            f"duration must be a finite number of seconds from 0 to {MAX_DURATION:.0f} "
+            f"(a year), got {duration!r}"
+        )
+
+
+def check_node_id(instance_id: object, what: str = "instance_id") -> str:
+    """``instance_id`` if it is a well-formed node id; ``TypeError``/``ValueError`` otherwise."""
+    if not isinstance(instance_id, str):
+        raise TypeError(
+            f"{what} must be a string such as 'i-0123456789abcdef0', got {instance_id!r}"
+        )
+    if NODE_ID.fullmatch(instance_id) is None:
+        raise ValueError(
+            f"{what} must be a managed node id such as 'i-0123456789abcdef0' (1-100 letters, "
+            f"digits, '_', '.', ':' or '-', starting with a letter or digit), got {instance_id!r}"
+        )
+    return instance_id
+
+
+def _tag_map(tags: object) -> dict[str, str]:
+    """``tags`` as a dict: a mapping of str to str, or AWS's ``[{"Key": k, "Value": v}]``."""
+    if tags is None:
+        return {}
+    expected = "a mapping of str to str, or a list of {'Key': str, 'Value': str}"
+    if isinstance(tags, Mapping):
+        pairs = list(tags.items())
+    elif isinstance(tags, (list, tuple)):
+        pairs = []
+        for item in tags:
+            if not (isinstance(item, Mapping) and set(item) == {"Key", "Value"}):
+                raise TypeError(f"tags must be {expected}; got the item {item!r}")
+            pairs.append((item["Key"], item["Value"]))
+    else:
+        raise TypeError(f"tags must be {expected}, got {tags!r}")
+    for key, value in pairs:
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise TypeError(f"tags must map strings to strings, got {key!r}: {value!r}")
+        if not key:
+            raise ValueError("tag keys must not be empty")
+    return dict(pairs)
 
 
 class Fleet:
@@ -64,22 +114,18 @@ class Fleet:
 
     def __init__(self, *, strict: bool) -> None:
         self.strict = strict
-        self._instances: dict[str, Instance] = {}
+        self._instances: dict[str, Instance] = TxDict()
         self._counter = 0
-        self._outcomes: dict[str, _Outcome] = {}
+        self._outcomes: dict[str, _Outcome] = TxDict()
 
     # -- nodes ---------------------------------------------------------------
     def add(
         self, instance_id: str, *, tags: Mapping[str, str] | None = None, platform: str = "Linux"
     ) -> Instance:
-        if not isinstance(instance_id, str) or not instance_id:
-            raise ValueError(f"instance_id must be a non-empty string, got {instance_id!r}")
-        if platform not in PLATFORMS:
+        check_node_id(instance_id)
+        if not isinstance(platform, str) or platform not in PLATFORMS:
             raise ValueError(f"platform must be one of {', '.join(PLATFORMS)}, got {platform!r}")
-        tag_map = dict(tags or {})
-        for key, value in tag_map.items():
-            if not isinstance(key, str) or not isinstance(value, str):
-                raise ValueError(f"tags must map strings to strings, got {key!r}: {value!r}")
+        tag_map = _tag_map(tags)
         existing = self._instances.get(instance_id)
         order = existing.order if existing is not None else self._next_order()
         instance = Instance(instance_id, tag_map, platform, order)
@@ -112,8 +158,8 @@ class Fleet:
     def ensure(self, instance_id: str) -> Instance | None:
         """The node, added on the fly as an online Linux node unless strict."""
         instance = self._instances.get(instance_id)
-        if instance is None and not self.strict:
-            instance = self.add(instance_id)
+        if instance is None and not self.strict and NODE_ID.fullmatch(instance_id):
+            instance = self.add(instance_id)  # a value that is no node id names no node
         return instance
 
     def _next_order(self) -> int:
@@ -156,9 +202,10 @@ class Fleet:
         status: str | OutcomeFunction,
         duration: float | None,
     ) -> None:
-        if not isinstance(target, str) or not target:
-            raise ValueError(f"target must be an instance id or '*', got {target!r}")
+        if target != "*":
+            check_node_id(target, "target (an instance id, or '*')")
         if callable(status):
+            _check_outcome("Success", duration)
             self._outcomes[target] = _Outcome(None, duration, status)
             return
         _check_outcome(status, duration)
@@ -175,12 +222,15 @@ class Fleet:
         if chosen.function is None:
             assert chosen.status is not None
             return chosen.status, duration
-        result = chosen.function(describe(), instance_id)
-        if isinstance(result, tuple):
-            status, duration = result
-        else:
-            status = result
-        _check_outcome(status, duration)
+        try:
+            result = chosen.function(describe(), instance_id)
+            if isinstance(result, tuple) and len(result) == 2:
+                status, duration = result
+            else:
+                status = result
+            _check_outcome(status, duration)
+        except Exception as error:  # the test's own code: not a bug in the stub
+            raise CallbackFailed(error) from error
         return status, float(duration)
 
 

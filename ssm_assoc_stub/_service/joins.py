@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from .fleet import Instance, targets_node
+from .journal import TxDict
 from .model import JoinOverview, Overview
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ class Joins:
         self._calendars_open = calendars_open
         self._start_join_run = start_join_run
         # association id -> joining nodes, in join order
-        self.pending: dict[str, dict[str, None]] = {}
+        self.pending: dict[str, dict[str, None]] = TxDict()  # journaled
 
     def changed(self, previous: Mapping[str, Instance | None]) -> None:
         """After the fleet changed: ``previous`` maps each changed node to what it was."""
@@ -79,7 +80,10 @@ class Joins:
                 if before is not None and targets_node(spec, instance_id, before):
                     continue  # it matched already
                 if not is_runbook(spec):  # D-RC-12
-                    self.pending.setdefault(state.association_id, {})[instance_id] = None
+                    nodes = self.pending.get(state.association_id)
+                    if nodes is None:
+                        nodes = self.pending[state.association_id] = TxDict()
+                    nodes[instance_id] = None
 
     def start_pending(self) -> None:
         """Start the join runs that may start now (D-RC-12, D-CAL-1)."""

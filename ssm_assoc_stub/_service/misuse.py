@@ -14,9 +14,18 @@ import them (``ssm_assoc_stub.UnsupportedOperationError``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
-__all__ = ["AssociationStubWarning", "NotEmulated", "StubStateError", "UnsupportedOperationError"]
+__all__ = [
+    "AssociationStubWarning",
+    "CallbackFailed",
+    "NotEmulated",
+    "StubInternalError",
+    "StubStateError",
+    "UnsupportedOperationError",
+    "user_errors",
+]
 
 
 class StubStateError(AssertionError):
@@ -62,6 +71,51 @@ class AssociationStubWarning(UserWarning):
     """
 
 
-for _public in (StubStateError, UnsupportedOperationError, AssociationStubWarning):
+class StubInternalError(AssertionError):
+    """A bug in ssm_assoc_stub: an operation raised an unexpected Python exception.
+
+    The state was rolled back to what it was before the call, and the call is in
+    ``stub.calls`` with the error code ``StubInternalError``.  The original
+    exception is attached as ``__cause__`` (and ``original``); please report it.
+    """
+
+    def __init__(self, operation: str, original: BaseException) -> None:
+        self.operation = operation
+        self.original = original
+        super().__init__(
+            f"Bug in ssm_assoc_stub: {operation} raised {type(original).__name__} (the "
+            "original exception is chained: see __cause__). The stub's state was rolled back "
+            "to what it was before the call. Please report this, with the request, to the "
+            "ssm_assoc_stub issue tracker."
+        )
+
+
+class CallbackFailed(Exception):  # noqa: N818 - internal carrier, never reaches the user
+    """Carries an exception raised by the test's own code (an outcome function).
+
+    The core raises it so that a user's error is not mistaken for a bug in the
+    stub; the entry points unwrap it and re-raise ``error`` itself.
+    """
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Re-raise an exception of the test's own callback as itself."""
+    try:
+        yield
+    except CallbackFailed as failed:
+        raise failed.error from None
+
+
+for _public in (
+    StubStateError,
+    UnsupportedOperationError,
+    AssociationStubWarning,
+    StubInternalError,
+):
     _public.__module__ = "ssm_assoc_stub"
 del _public

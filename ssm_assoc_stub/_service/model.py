@@ -13,6 +13,7 @@ from datetime import datetime
 import attrs
 
 from .executions import Execution, NodeResult
+from .journal import TxDeque, TxDict, TxList, journaled_setattr
 
 __all__ = [
     "AssociationSpec",
@@ -113,9 +114,13 @@ class JoinOverview:
     statuses: Mapping[str, str]  # node -> latest status, the full run's and the joiners'
 
 
-@attrs.define
+@attrs.define(on_setattr=journaled_setattr)
 class AssociationState:
-    """The mutable holder of one association; the backend owns it."""
+    """The mutable holder of one association; the backend owns it.
+
+    Every change is journaled (``journal``): attributes by the ``on_setattr`` hook,
+    the containers by their own types, so a failed call leaves it as it was.
+    """
 
     association_id: str
     region: str
@@ -140,7 +145,9 @@ class AssociationState:
     deleted: bool = False
 
     def __attrs_post_init__(self) -> None:
-        self.executions = deque(self.executions, maxlen=self.history_limit)
+        self.versions = TxList(self.versions)
+        self.executions = TxDeque(self.executions, maxlen=self.history_limit)
+        self.node_results = TxDict(self.node_results)
 
     @property
     def latest(self) -> AssociationVersion:

@@ -79,9 +79,9 @@ def parse_time(value: object) -> datetime | None:
         moment = datetime(
             year, month, day, hour, minute, second, millis * 1000, tzinfo=timezone(offset)
         )
-    except ValueError:
+        return moment.astimezone(timezone.utc)
+    except (ValueError, OverflowError):  # no such date, or outside years 1..9999 in UTC
         return None
-    return moment.astimezone(timezone.utc)
 
 
 def _millis(moment: datetime) -> datetime:

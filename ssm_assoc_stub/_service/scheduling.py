@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from .journal import TxDict
 from .schedule import parse_schedule
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ class Scheduler:
         self._simulator = simulator
         self._engine = engine
         self._start = start
-        self._timers: dict[str, Handle] = {}
+        self._timers: dict[str, Handle] = TxDict()
 
     def cancel(self, state: AssociationState) -> None:
         handle = self._timers.pop(state.association_id, None)
@@ -53,9 +54,12 @@ class Scheduler:
         schedule = parse_schedule(spec.schedule_expression)
         now = self._clock.now
         offset = spec.schedule_offset if schedule.kind == "cron" else None
-        when = schedule.next_run(
-            after=now, previous_start=None if created else now, offset_days=offset
-        )
+        try:
+            when = schedule.next_run(
+                after=now, previous_start=None if created else now, offset_days=offset
+            )
+        except OverflowError:  # the next run would fall after year 9999: never planned
+            when = None
         if created and schedule.runs_at_creation(now):
             return True
         if when is None:

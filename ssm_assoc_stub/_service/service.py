@@ -1,10 +1,38 @@
 """The emulated service's entry point: one call in, one response out.
 
 ``Backend.handle`` is what the botocore binding and the HTTP server call.  It
-takes the lock, dispatches the API dict to the operation, and, once the
-response is built, starts the executions the call triggered (so the response
-itself still shows Pending/Creating, D-ST-1) and, with
-``progression="immediate"``, runs them to completion on the simulated timeline.
+takes the lock and answers in three steps:
+
+1. **Parse.**  The body is checked against the operation's input shape
+   (``typecheck``: JSON types, required members, integer and date ranges), then
+   against its constraints (``constraints``: patterns, lengths, enums).  Any
+   problem is a ``ValidationException`` naming the field; nothing has been
+   touched.  After this step every member an operation reads has its modelled
+   type (a string is a ``str``, a list a ``list``, ...).
+2. **Act, in a transaction.**  The operation runs inside
+   ``journal.transaction()``, then the executions the call triggered start (so
+   the response itself still shows Pending/Creating, D-ST-1) and, with
+   ``progression="immediate"``, run to completion on the simulated timeline.
+   If anything raises, every change is rolled back: a ``ServiceError`` reaches
+   the caller as AWS's error; an exception from the test's own outcome function
+   is re-raised as it is; any other exception is a bug in the stub and becomes
+   ``StubInternalError`` (an ``AssertionError`` naming the operation, the
+   original chained as ``__cause__``).
+3. The binding records the call (accepted, rejected or crashed) in ``stub.calls``.
+
+How to write an operation (``ops_<area>.py``, registered in ``OPERATIONS``)::
+
+    def describe_thing(backend: State, region: str, body: Mapping[str, Any]) -> dict[str, Any]:
+
+``body`` has passed step 1, so read members directly; values the model cannot
+type (an id's syntax, a version number's size, a date string) are parsed by the
+operation with a ``ValidationException`` naming the member.  Raise the AWS
+error as soon as you find it: ordering checks before changes is not needed for
+atomicity, the transaction undoes whatever was done.  Keep all mutable service
+state in the journaled containers and holders of ``journal`` (``TxDict``,
+``TxList``, ``TxDeque``, ``@attrs.define(on_setattr=journaled_setattr)``), or
+log a change with ``journal.record(undo)``; ``tests/test_transactions.py``
+crashes each operation after each change and checks the state is unchanged.
 """
 
 from __future__ import annotations
@@ -13,7 +41,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import ops_associations, ops_compliance, ops_history, ops_status, ops_tags
+from .constraints import check_constraints
+from .errors import ServiceError, ValidationException, validation_message
+from .journal import transaction
+from .misuse import CallbackFailed, NotEmulated, StubInternalError, user_errors
 from .state import State
+from .typecheck import check_types
 
 __all__ = ["OPERATIONS", "Backend"]
 
@@ -34,34 +67,60 @@ class Backend(State):
     SUPPORTED_OPERATIONS: frozenset[str] = frozenset(OPERATIONS)
 
     # -- the entry point -----------------------------------------------------
-    def handle(self, region: str, operation: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    def handle(
+        self,
+        region: str,
+        operation: str,
+        body: Mapping[str, Any],
+        *,
+        input_shape: Any = None,
+    ) -> dict[str, Any]:
         """Answer one call.
 
         ``body`` is the JSON-decoded request body as botocore sent it (timestamps
-        as epoch numbers).  Returns the response in API form (PascalCase keys,
-        timestamps as aware UTC datetimes); raises ``ServiceError`` subclasses,
-        in which case the state is as it was before the call.
+        as epoch numbers); ``input_shape`` the operation's input shape (botocore's
+        or any object of the same form), for the boundary checks.  Returns the
+        response in API form (PascalCase keys, timestamps as aware UTC
+        datetimes); raises ``ServiceError`` subclasses or ``StubInternalError``,
+        in either case with the state as it was before the call.
         """
         with self.lock:
+            problems = check_types(input_shape, body)
+            if not problems and input_shape is not None:
+                problems = check_constraints(input_shape, body)
+            if problems:
+                raise ValidationException(validation_message(problems))
             # Inside an outcome function (a call made while the engine dispatches a
             # target) nothing is settled here: the run in progress goes on when the
             # outcome returns, and the executions this call triggers start then.
             immediate = self.options.progression == "immediate" and not self.engine.busy
-            if not self.engine.busy:
-                self.joins.start_pending()  # nodes that joined since the last call (D-RC-12)
-            if immediate:
-                # Runs a schedule started during advance() finish before the
-                # next call is answered, like those a call triggers.
-                self.simulator.settle()
-            outer = self._triggered
-            self._triggered = []
-            try:
-                response = OPERATIONS[operation](self, region, body)
-                triggered = self._triggered
-            finally:
-                self._triggered = outer
-            for state in triggered:
-                self.start_execution(state)
-            if triggered and immediate:
-                self.simulator.settle()
-            return response
+            with user_errors():
+                if not self.engine.busy:
+                    self.joins.start_pending()  # nodes that joined since the last call
+                if immediate:
+                    # Runs a schedule started during advance() finish before the
+                    # next call is answered, like those a call triggers.
+                    self.simulator.settle()
+                try:
+                    with transaction():
+                        return self._act(region, operation, body, immediate)
+                except (ServiceError, CallbackFailed, StubInternalError, NotEmulated):
+                    raise  # rolled back; NotEmulated: the request goes on to moto
+                except Exception as error:
+                    raise StubInternalError(operation, error) from error
+
+    def _act(
+        self, region: str, operation: str, body: Mapping[str, Any], immediate: bool
+    ) -> dict[str, Any]:
+        outer = self._triggered
+        self._triggered = []
+        try:
+            response = OPERATIONS[operation](self, region, body)
+            triggered = self._triggered
+        finally:
+            self._triggered = outer
+        for state in triggered:
+            self.start_execution(state)
+        if triggered and immediate:
+            self.simulator.settle()
+        return response

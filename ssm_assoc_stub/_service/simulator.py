@@ -18,6 +18,7 @@ and the completions of a cancelled run do not pin memory; amortised O(1)).
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
 
 from .clock import Clock, to_millis
+from .journal import TxDict, current, record
 
 __all__ = ["EPOCH", "Handle", "Simulator", "Sink", "from_ms", "to_ms"]
 
@@ -80,12 +82,18 @@ class Handle:
 
     def cancel(self) -> None:
         if self._live:
+            record(functools.partial(self._revive, self._callback))  # a failed call undoes it
             self._live = False
             self._callback = None
             self._simulator._dead(self.kind)
 
+    def _revive(self, callback: Callable[[], None] | None) -> None:
+        self._live = True
+        self._callback = callback
+
     def _fire(self, arg: Any) -> None:
         callback = self._callback
+        record(functools.partial(self._revive, callback))
         self._live = False
         self._callback = None
         if callback is not None:
@@ -101,7 +109,7 @@ class Simulator:
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
         self._queues: dict[str, list[_Entry]] = {kind: [] for kind in _PRIORITY}
-        self._dead_counts: dict[str, int] = dict.fromkeys(_PRIORITY, 0)
+        self._dead_counts: dict[str, int] = TxDict(dict.fromkeys(_PRIORITY, 0))
         self._sequence = itertools.count()
         self._now_key: tuple[datetime | None, int] = (None, 0)
 
@@ -133,7 +141,9 @@ class Simulator:
             raise ValueError(f"unknown event kind {kind!r}; expected one of {sorted(_PRIORITY)}")
         ms = to_ms(when)
         handle = Handle(ms, kind, callback, self)
-        heapq.heappush(self._queues[kind], (ms, next(self._sequence), handle, None))
+        queue = self._queues[kind]
+        _journal(queue)
+        heapq.heappush(queue, (ms, next(self._sequence), handle, None))
         return handle
 
     def call_at_ms(self, ms: int, sink: Sink, arg: Any, *, kind: str = "execution") -> None:
@@ -142,7 +152,9 @@ class Simulator:
         The sink cancels all its entries at once by setting ``_live`` false and
         calling ``dead(kind, count)`` with how many it left on the heap.
         """
-        heapq.heappush(self._queues[kind], (ms, next(self._sequence), sink, arg))
+        queue = self._queues[kind]
+        _journal(queue)
+        heapq.heappush(queue, (ms, next(self._sequence), sink, arg))
 
     def dead(self, kind: str, count: int) -> None:
         """``count`` entries of ``kind`` will never fire: sweep once they outnumber the live."""
@@ -152,6 +164,7 @@ class Simulator:
         dead = self._dead_counts[kind] + count
         queue = self._queues[kind]
         if dead > _SWEEP_MIN and dead * 2 > len(queue):
+            _journal(queue)
             queue[:] = [entry for entry in queue if entry[2]._live]
             heapq.heapify(queue)
             dead = 0
@@ -165,6 +178,8 @@ class Simulator:
             raise ValueError(f"cannot run until {moment}: the clock is at {self._clock.now}")
         limit = to_ms(moment)
         executions, timers = self._queues["execution"], self._queues["timer"]
+        _journal(executions)
+        _journal(timers)
         while True:
             first = self._top(executions)
             second = self._top(timers)
@@ -180,6 +195,8 @@ class Simulator:
     def settle(self) -> None:
         """Run target completions until no execution is in progress; timers stay queued."""
         queue = self._queues["execution"]
+        if queue:
+            _journal(queue)
         pop, fire = heapq.heappop, self._fire
         while queue:
             entry = pop(queue)
@@ -200,6 +217,7 @@ class Simulator:
     def _top(self, queue: list[_Entry]) -> _Entry | None:
         while queue and not queue[0][2]._live:
             kind = "execution" if queue is self._queues["execution"] else "timer"
+            _journal(queue)
             heapq.heappop(queue)
             self._dead_counts[kind] = max(0, self._dead_counts[kind] - 1)
         return queue[0] if queue else None
@@ -209,3 +227,18 @@ class Simulator:
         if ms > self.now_ms():  # a late timer (after settle) runs at the current time
             self._set_ms(ms)
         sink._fire(arg)
+
+
+def _journal(queue: list[_Entry]) -> None:
+    """In a transaction, copy ``queue`` once before it changes: a failed call restores it.
+
+    O(events) once per transaction that touches the heap; with the default progression
+    the completions heap is empty when a call starts, so that copy costs nothing.
+    """
+    journal = current()
+    if journal is not None:
+        journal.copy_once(queue, functools.partial(_restore, queue), list(queue))
+
+
+def _restore(queue: list[_Entry], saved: list[_Entry]) -> None:
+    queue[:] = saved

@@ -7,6 +7,7 @@ The entry point that dispatches calls is ``service.Backend``.
 
 from __future__ import annotations
 
+import math
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -29,7 +30,8 @@ from .errors import (
 from .executions import TargetResult, TargetTable
 from .fleet import Fleet, Instance, OutcomeFunction
 from .joins import Joins, joined_overview
-from .misuse import StubStateError
+from .journal import TxDict, TxList
+from .misuse import StubStateError, user_errors
 from .model import AssociationSpec, AssociationState, AssociationVersion, Overview
 from .options import Options
 from .pagination import Ordered, Paginator
@@ -66,10 +68,11 @@ class State:
         self.paginator = Paginator()
         self.scheduler = Scheduler(self.clock, self.simulator, self.engine, self.start_execution)
         # region -> association id -> state, in creation order
-        self.regions: dict[str, dict[str, AssociationState]] = {}
-        self.by_id: dict[str, AssociationState] = {}
+        # Journaled containers (see ``journal``): a failed call leaves them as they were.
+        self.regions: dict[str, dict[str, AssociationState]] = TxDict()
+        self.by_id: dict[str, AssociationState] = TxDict()
         # (region, document name, instance id) -> legacy association id
-        self.legacy_index: dict[tuple[str, str, str], str] = {}
+        self.legacy_index: dict[tuple[str, str, str], str] = TxDict()
         self._triggered: list[AssociationState] = []
         self.compliance = ComplianceStore()  # what PutComplianceItems wrote
         self.alarms = Timeline("alarm", ALARM_STATES, "OK")  # D-ALM-1
@@ -87,7 +90,7 @@ class State:
         # region -> the associations under stable positions, for O(page) listings
         self._ordered: dict[str, Ordered[AssociationState]] = {}
         # what an outcome function asked for while the engine was busy (re-entrancy)
-        self._deferred: list[Callable[[], None]] = []
+        self._deferred: list[Callable[[], None]] = TxList()  # journaled
         self._draining = False
 
     def use_source(self, source: ExternalSource | None) -> None:
@@ -97,7 +100,10 @@ class State:
 
     # -- lookups ---------------------------------------------------------------
     def associations(self, region: str) -> dict[str, AssociationState]:
-        return self.regions.setdefault(region, {})
+        found = self.regions.get(region)
+        if found is None:
+            found = self.regions[region] = TxDict()
+        return found
 
     def ordered(self, region: str) -> Ordered[AssociationState]:
         """The Region's associations under stable positions (creation order).
@@ -180,7 +186,10 @@ class State:
     def version_of(state: AssociationState, selector: str | None) -> AssociationVersion:
         if selector is None or selector == "$LATEST":
             return state.latest
-        number = int(selector)
+        # The constraints allow any [1-9][0-9]* here: compare digits before converting.
+        digits = str(selector)
+        too_long = len(digits) > len(str(len(state.versions)))
+        number = 0 if too_long or not digits.isdecimal() else int(digits)
         if not 1 <= number <= len(state.versions):
             raise InvalidAssociationVersion(
                 f"Association version {selector} does not exist for association "
@@ -351,23 +360,35 @@ class State:
     def advance(self, delta: float | timedelta) -> datetime:
         if isinstance(delta, bool) or not isinstance(delta, (int, float, timedelta)):
             raise TypeError(f"advance() takes seconds or a timedelta, got {delta!r}")
-        step = delta if isinstance(delta, timedelta) else timedelta(seconds=delta)
+        if isinstance(delta, float) and not math.isfinite(delta):
+            raise ValueError(f"advance() takes a finite number of seconds, got {delta!r}")
+        try:
+            step = delta if isinstance(delta, timedelta) else timedelta(seconds=delta)
+        except OverflowError:
+            step = timedelta.max
         if step < timedelta(0):
             raise ValueError(f"advance() cannot go back in time ({delta!r})")
-        with self.lock:
+        with self.lock, user_errors():
             self._refuse_inside_outcome("advance")
             self.joins.start_pending()
-            self.simulator.run_until(self.clock.now + step)
+            try:
+                target = self.clock.now + step
+            except OverflowError:
+                raise ValueError(
+                    f"advance({delta!r}) would move the clock past the end of year 9999 "
+                    f"(it is {self.clock.now.isoformat()})"
+                ) from None
+            self.simulator.run_until(target)
             return self.clock.now
 
     def settle(self) -> None:
-        with self.lock:
+        with self.lock, user_errors():
             self._refuse_inside_outcome("settle")
             self.joins.start_pending()
             self.simulator.settle()
 
     def run(self, association_id: str) -> Execution:
-        with self.lock:
+        with self.lock, user_errors():
             self._refuse_inside_outcome("run")
             state = self.find(association_id)
             self.joins.start_pending()
@@ -407,7 +428,7 @@ class State:
     def add_instance(
         self, instance_id: str, *, tags: Mapping[str, str] | None = None, platform: str = "Linux"
     ) -> None:
-        with self.lock:
+        with self.lock, user_errors():
             before = self.fleet.get(instance_id)
             self.fleet.add(instance_id, tags=tags, platform=platform)
             self._joins_changed({instance_id: before})

@@ -1,0 +1,333 @@
+"""Transactions over the service state: an undo journal (pure core).
+
+Every call the service answers runs inside ``transaction()``.  While one is open,
+each change to the service state records how to undo itself in the thread's
+current ``Journal``; if the call fails, ``rollback()`` replays the undo entries
+newest first, so the state is exactly as it was before the call, whatever the
+operation had done when it failed.  Commit is free: the entries are dropped
+(or, in a nested transaction, handed to the enclosing one).
+
+Changes are journaled *by construction*, not by the operations remembering to:
+
+* ``TxDict``, ``TxList`` and ``TxDeque`` are ``dict``/``list``/``deque``
+  subclasses whose mutating methods journal themselves.  A dict logs one undo
+  entry per key written (O(1)); a deletion, a list or a deque change copies the
+  container once per transaction (order is restored exactly).
+* ``journaled_setattr`` is an ``attrs`` ``on_setattr`` hook: the mutable holders
+  (``@attrs.define(on_setattr=journaled_setattr)``) log the old value of every
+  attribute assigned.
+* ``record(undo)`` logs anything else (a scheduled event to cancel, a cancelled
+  one to revive), ``snapshot(obj)`` an object's whole attribute state.
+
+Outside a transaction every hook is one thread-local lookup and nothing else.
+The rule for new state: keep it in these containers and holders (see the module
+docstring of ``service``); ``tests/test_transactions.py`` fails an operation at
+every step and checks nothing changed.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import attrs
+
+__all__ = [
+    "Journal",
+    "TxDeque",
+    "TxDict",
+    "TxList",
+    "current",
+    "journaled_setattr",
+    "record",
+    "snapshot",
+    "transaction",
+]
+
+K = TypeVar("K")
+V = TypeVar("V")
+T = TypeVar("T")
+
+_LOCAL = threading.local()
+_MISSING = object()
+
+
+class Journal:
+    """The undo entries of one open transaction, oldest first."""
+
+    __slots__ = ("_copied", "_undo")
+
+    def __init__(self) -> None:
+        self._undo: list[Callable[[], None]] = []
+        self._copied: set[int] = set()  # ids of containers copied whole already
+
+    def __len__(self) -> int:
+        return len(self._undo)
+
+    def record(self, undo: Callable[[], None]) -> None:
+        self._undo.append(undo)
+
+    def copy_once(self, obj: Any, restore: Callable[[Any], None], saved: Any) -> None:
+        """Record ``restore(saved)`` the first time ``obj`` is copied in this transaction."""
+        key = id(obj)
+        if key in self._copied:
+            return
+        self._copied.add(key)
+
+        def undo() -> None:
+            # ``obj`` stays referenced here, so its id cannot be reused meanwhile.
+            assert obj is not None
+            restore(saved)
+
+        self._undo.append(undo)
+
+    def rollback(self) -> None:
+        """Undo every change, newest first (hooks are off while undoing)."""
+        undo, self._undo = self._undo, []
+        self._copied.clear()
+        previous = getattr(_LOCAL, "journal", None)
+        _LOCAL.journal = None
+        try:
+            for step in reversed(undo):
+                step()
+        finally:
+            _LOCAL.journal = previous
+
+    def absorb(self, inner: Journal) -> None:
+        """A nested transaction committed: its changes now belong to this one."""
+        self._undo.extend(inner._undo)
+        self._copied.update(inner._copied)
+
+
+def current() -> Journal | None:
+    """The open transaction's journal in this thread, if any."""
+    return getattr(_LOCAL, "journal", None)
+
+
+@contextmanager
+def transaction() -> Iterator[Journal]:
+    """Run a block all-or-nothing: any exception rolls its changes back, then propagates."""
+    outer = getattr(_LOCAL, "journal", None)
+    journal = Journal()
+    _LOCAL.journal = journal
+    try:
+        yield journal
+    except BaseException:
+        _LOCAL.journal = outer
+        journal.rollback()
+        raise
+    _LOCAL.journal = outer
+    if outer is not None:
+        outer.absorb(journal)
+
+
+def record(undo: Callable[[], None]) -> None:
+    """Log ``undo`` in the open transaction (nothing happens outside one)."""
+    journal = getattr(_LOCAL, "journal", None)
+    if journal is not None:
+        journal.record(undo)
+
+
+def snapshot(obj: Any) -> None:
+    """Save ``obj``'s attributes (containers copied shallowly) once per transaction."""
+    journal = getattr(_LOCAL, "journal", None)
+    if journal is None:
+        return
+    if id(obj) in journal._copied:
+        return
+    names = _attribute_names(obj)
+    saved = {name: copy.copy(getattr(obj, name)) for name in names}
+
+    def restore(state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(obj, name, value)
+
+    journal.copy_once(obj, restore, saved)
+
+
+def _attribute_names(obj: Any) -> list[str]:
+    kind = type(obj)
+    if attrs.has(kind):
+        return [field.name for field in attrs.fields(kind)]
+    if hasattr(obj, "__dict__"):
+        return list(vars(obj))
+    slots = [
+        name
+        for klass in kind.__mro__
+        for name in getattr(klass, "__slots__", ())
+        if name not in ("__weakref__", "__dict__")
+    ]
+    return [name for name in slots if hasattr(obj, name)]
+
+
+def journaled_setattr(instance: Any, attribute: Any, value: T) -> T:
+    """``attrs`` ``on_setattr`` hook: log the attribute's old value, then set ``value``."""
+    journal = getattr(_LOCAL, "journal", None)
+    if journal is not None:
+        name = attribute.name
+        old = getattr(instance, name, _MISSING)
+        if old is not _MISSING:
+            journal.record(lambda: object.__setattr__(instance, name, old))
+    return value
+
+
+class TxDict(dict[K, V]):
+    """A ``dict`` whose changes are journaled in the open transaction."""
+
+    __slots__ = ()
+
+    def _note_key(self, key: K) -> None:
+        journal = getattr(_LOCAL, "journal", None)
+        if journal is None or id(self) in journal._copied:
+            return
+        old = dict.get(self, key, _MISSING)
+        if old is _MISSING:
+            journal.record(lambda: dict.pop(self, key, None))
+        else:
+            journal.record(lambda: dict.__setitem__(self, key, old))  # type: ignore[misc]
+
+    def _note_all(self) -> None:
+        journal = getattr(_LOCAL, "journal", None)
+        if journal is not None:
+            journal.copy_once(self, self._restore, dict(self))
+
+    def _restore(self, saved: dict[K, V]) -> None:
+        dict.clear(self)
+        dict.update(self, saved)
+
+    def __setitem__(self, key: K, value: V) -> None:
+        self._note_key(key)
+        dict.__setitem__(self, key, value)
+
+    def setdefault(self, key: K, default: V = None) -> V:  # type: ignore[assignment]
+        if key not in self:
+            self._note_key(key)
+        return dict.setdefault(self, key, default)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+    def __ior__(self, other: Any) -> TxDict[K, V]:  # type: ignore[override,misc]
+        self.update(other)
+        return self
+
+    def __delitem__(self, key: K) -> None:
+        self._note_all()
+        dict.__delitem__(self, key)
+
+    def pop(self, key: K, *default: Any) -> Any:
+        if key in self:
+            self._note_all()
+        return dict.pop(self, key, *default)
+
+    def popitem(self) -> tuple[K, V]:
+        self._note_all()
+        return dict.popitem(self)
+
+    def clear(self) -> None:
+        self._note_all()
+        dict.clear(self)
+
+
+class TxList(list[T]):
+    """A ``list`` whose changes are journaled (copied once per transaction)."""
+
+    __slots__ = ()
+
+    def _note(self) -> None:
+        journal = getattr(_LOCAL, "journal", None)
+        if journal is not None:
+            journal.copy_once(self, self._restore, list(self))
+
+    def _restore(self, saved: list[T]) -> None:
+        list.__init__(self, saved)
+
+    def append(self, item: T) -> None:
+        self._note()
+        list.append(self, item)
+
+    def extend(self, items: Any) -> None:
+        self._note()
+        list.extend(self, items)
+
+    def insert(self, index: Any, item: T) -> None:
+        self._note()
+        list.insert(self, index, item)
+
+    def pop(self, index: Any = -1) -> T:
+        self._note()
+        return list.pop(self, index)
+
+    def remove(self, item: T) -> None:
+        self._note()
+        list.remove(self, item)
+
+    def clear(self) -> None:
+        self._note()
+        list.clear(self)
+
+    def sort(self, *args: Any, **kwargs: Any) -> None:
+        self._note()
+        list.sort(self, *args, **kwargs)
+
+    def reverse(self) -> None:
+        self._note()
+        list.reverse(self)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self._note()
+        list.__setitem__(self, index, value)
+
+    def __delitem__(self, index: Any) -> None:
+        self._note()
+        list.__delitem__(self, index)
+
+    def __iadd__(self, items: Any) -> TxList[T]:  # type: ignore[override,misc]
+        self.extend(items)
+        return self
+
+
+class TxDeque(deque[T]):
+    """A ``deque`` whose changes are journaled (copied once per transaction)."""
+
+    def _note(self) -> None:
+        journal = getattr(_LOCAL, "journal", None)
+        if journal is not None:
+            journal.copy_once(self, self._restore, list(self))
+
+    def _restore(self, saved: list[T]) -> None:
+        deque.clear(self)
+        deque.extend(self, saved)
+
+    def append(self, item: T) -> None:
+        self._note()
+        deque.append(self, item)
+
+    def appendleft(self, item: T) -> None:
+        self._note()
+        deque.appendleft(self, item)
+
+    def extend(self, items: Any) -> None:
+        self._note()
+        deque.extend(self, items)
+
+    def pop(self) -> T:  # type: ignore[override]
+        self._note()
+        return deque.pop(self)
+
+    def popleft(self) -> T:
+        self._note()
+        return deque.popleft(self)
+
+    def clear(self) -> None:
+        self._note()
+        deque.clear(self)
+
+    def remove(self, item: T) -> None:
+        self._note()
+        deque.remove(self, item)
