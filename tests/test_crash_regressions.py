@@ -279,12 +279,22 @@ def test_add_instance_takes_a_tag_mapping_or_the_aws_tag_list(stub: AssociationS
 
 
 @pytest.mark.parametrize(
-    "tags",
-    [["role"], [{"Key": "role"}], {"role": 5}, {5: "web"}, "role=web", 5],
-    ids=["list-of-str", "no-value", "int-value", "int-key", "string", "int"],
+    ("tags", "error"),
+    [
+        (["role"], TypeError),
+        ([{"Key": "role"}], TypeError),
+        ("role=web", TypeError),
+        (5, TypeError),
+        ({"role": 5}, ValueError),
+        ({5: "web"}, ValueError),
+        ([{"Key": "role", "Value": 5}], ValueError),
+    ],
+    ids=["list-of-str", "no-value", "string", "int", "int-value", "int-key", "aws-int-value"],
 )
-def test_add_instance_refuses_tags_that_are_not_strings(stub: AssociationStub, tags: Any) -> None:
-    with pytest.raises(TypeError, match="tags must"):
+def test_add_instance_refuses_tags_that_are_not_strings(
+    stub: AssociationStub, tags: Any, error: type[Exception]
+) -> None:
+    with pytest.raises(error, match="tags must"):
         stub.add_instance("i-0000000000000000c", tags=tags)
     assert stub.backend.fleet.get("i-0000000000000000c") is None
 

@@ -103,7 +103,7 @@ def _tag_map(tags: object) -> dict[str, str]:
         raise TypeError(f"tags must be {expected}, got {tags!r}")
     for key, value in pairs:
         if not isinstance(key, str) or not isinstance(value, str):
-            raise TypeError(f"tags must map strings to strings, got {key!r}: {value!r}")
+            raise ValueError(f"tags must map strings to strings, got {key!r}: {value!r}")
         if not key:
             raise ValueError("tag keys must not be empty")
     return dict(pairs)
