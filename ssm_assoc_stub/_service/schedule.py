@@ -39,6 +39,7 @@ import attrs
 from croniter import CroniterBadDateError, CroniterError, croniter
 
 from .clock import to_millis
+from .cronfire import fast_cron as _fast_cron
 from .errors import InvalidSchedule, ValidationException
 
 __all__ = [
@@ -143,26 +144,54 @@ class Schedule:
         years = self.years
         if years is not None and start.year < years[0]:
             start = datetime(years[0], 1, 1) - _TICK
+        key = (self.croniter_expression, years, start)
+        if key in _NEXT_FIRES:
+            return _NEXT_FIRES[key]
+        fire = self._search(start)
+        if len(_NEXT_FIRES) >= 4096:
+            _NEXT_FIRES.clear()
+        _NEXT_FIRES[key] = fire
+        return fire
+
+    def _search(self, start: datetime) -> datetime | None:
+        assert self.croniter_expression is not None
+        years = self.years
+        fast = _fast_cron(self.croniter_expression)
         try:
-            it = croniter(self.croniter_expression, start, ret_type=datetime)
+            it = (
+                None
+                if fast is not None
+                else croniter(self.croniter_expression, start, ret_type=datetime)
+            )
             # Each pass returns or jumps to a later allowed year, so this is bounded.
             for _ in range(len(years or ()) + 1):
                 if start.year > _LAST_SEARCH_YEAR:
                     return None
-                fire = it.get_next(datetime)
+                found = fast.next_after(start) if fast is not None else None
+                if found is None:  # no fast form, or nothing within its horizon
+                    if it is None:
+                        it = croniter(self.croniter_expression, start, ret_type=datetime)
+                    found = it.get_next(datetime)
+                fire = found
                 if years is None or fire.year in years:
                     return fire.replace(tzinfo=_UTC)
                 index = bisect.bisect_right(years, fire.year)
                 if index == len(years):
                     return None
                 start = datetime(years[index], 1, 1) - _TICK
-                it.set_current(start)
+                if it is not None:
+                    it.set_current(start)
         except CroniterBadDateError:
             return None  # croniter gave up: no run within its search horizon
         except CroniterError as exc:
             problem = f"cannot be evaluated ({exc})"
             raise InvalidSchedule(_message(self.expression, problem)) from exc
         return None
+
+
+# (croniter form, years, naive UTC start) -> the next fire: tests create many
+# associations with one schedule at one simulated instant.  Bounded.
+_NEXT_FIRES: dict[tuple[str, tuple[int, ...] | None, datetime], datetime | None] = {}
 
 
 def parse_schedule(expression: str) -> Schedule:
