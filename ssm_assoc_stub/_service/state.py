@@ -28,7 +28,7 @@ from .errors import (
     ValidationException,
 )
 from .executions import TargetResult, TargetTable
-from .fleet import Fleet, Instance, OutcomeFunction
+from .fleet import Fleet, Instance, OutcomeFunction, targets_node
 from .joins import Joins, joined_overview
 from .journal import TxDict, TxList
 from .misuse import StubStateError, user_errors
@@ -469,6 +469,13 @@ class State:
     def remove_instance(self, instance_id: str) -> None:
         with self.lock:
             self.fleet.remove(instance_id)
+            # Its latest results of associations that no longer reach it are never
+            # read again (the per-node views ask targets_node): forget them, so
+            # replacing nodes does not grow memory.
+            for state in self.by_id.values():
+                results = state.node_results
+                if instance_id in results and not targets_node(state.spec, instance_id, None):
+                    del results[instance_id]
 
     # -- alarms and calendars (D-ALM-1, D-CAL-1) ---------------------------------
     def set_alarm_state(self, name: str, state: str, at: datetime | None) -> None:
