@@ -155,3 +155,21 @@ def test_filtered_target_pages_cover_each_row_once() -> None:
             ],
         )["AssociationExecutionTargets"]
         assert none == []
+
+
+def test_a_run_that_ends_between_pages_does_not_shift_the_execution_listing() -> None:
+    with AssociationStub(start_time=START) as stub:
+        stub.add_instance("i-1")
+        ssm = client()
+        aid = create(ssm, [{"Key": "InstanceIds", "Values": ["i-1"]}])
+        for _ in range(4):
+            stub.run(aid)
+        first = ssm.describe_association_executions(AssociationId=aid, MaxResults=2)
+        seen = [e["ExecutionId"] for e in first["AssociationExecutions"]]
+        stub.run(aid)  # a newer one, not on the pages already asked for
+        rest = ssm.describe_association_executions(
+            AssociationId=aid, MaxResults=10, NextToken=first["NextToken"]
+        )
+        seen += [e["ExecutionId"] for e in rest["AssociationExecutions"]]
+        ids = [e.execution_id for e in stub.executions(aid)]
+        assert seen == list(reversed(ids[:5]))  # each of the first five once, newest first

@@ -141,6 +141,7 @@ class AssociationState:
     node_results: dict[str, NodeResult] = attrs.field(factory=dict)
     # Per-target rows held by ``executions`` (for the history_target_limit budget).
     kept_rows: int = 0
+    kept_total: int = 0  # executions ever added to ``executions`` (paging positions)
     rerun_after_stop: bool = False
     deleted: bool = False
 

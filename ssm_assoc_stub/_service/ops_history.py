@@ -33,6 +33,7 @@ stub's choice, see docs/behaviour):
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 from array import array
@@ -276,10 +277,30 @@ def describe_association_executions(backend: State, region: str, body: Body) -> 
     state = backend.get(region, body["AssociationId"])
     filters = list(body.get("Filters") or ())
     checks = [_execution_filter(item) for item in filters]
-    chosen = [e for e in executions_newest_first(backend, state) if all(c(e) for c in checks)]
+    kept = state.executions
+    current = backend.engine.view(state.association_id)  # read under the lock: no copy
+    # Positions count down from the newest execution ever kept, so an execution that
+    # finishes between two pages does not shift the next page (O(page) per page).
+    newest = state.kept_total + (current is not None)
+    end = _EXECUTION_POSITIONS
+
+    def scan(start: int) -> Iterator[tuple[int, Execution]]:
+        skip = max(0, start - (end - newest))  # how many of the newest to pass over
+        position = end - newest + skip
+        found: Iterator[Execution] = reversed(kept)
+        if current is not None:
+            found = itertools.chain((current,), found)
+        for execution in itertools.islice(found, skip, None):
+            if all(c(execution) for c in checks):
+                yield position, execution
+            position += 1
+
     listing = f"executions:{state.association_id}:{_fingerprint(filters)}"
-    page, more = _page(backend, listing, chosen, body)
+    page, more = _scan_page(backend, listing, scan, end, body)
     return {"AssociationExecutions": [_execution_to_api(state, e) for e in page], **more}
+
+
+_EXECUTION_POSITIONS = 2**62
 
 
 # -- DescribeAssociationExecutionTargets ------------------------------------------------

@@ -324,6 +324,7 @@ class State:
         if kept.maxlen is not None and len(kept) == kept.maxlen and kept:
             state.kept_rows -= len(kept[0].targets)
         kept.append(execution)
+        state.kept_total += 1
         state.kept_rows += len(execution.targets)
         budget = self.options.history_target_limit + len(execution.targets)
         index = 0
