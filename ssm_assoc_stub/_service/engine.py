@@ -16,9 +16,9 @@ from the run's columns without copying them.
 
 Re-entrancy: the engine calls user code in one place, the outcome function of
 ``_dispatch``.  While it runs, ``busy`` is true; the caller (``State``) then
-defers what would change a run (starting, stopping, adding targets) and passes
-``on_idle``, which the engine calls when its outermost entry returns, to run
-what was deferred.  ``cancel`` is safe at any time: a cancelled run stops
+hands what would change a run (starting, stopping, adding targets) to
+``defer``, and the engine runs it as soon as its outermost step returns, at the
+same simulated time.  ``cancel`` is safe at any time: a cancelled run stops
 dispatching at once and its queued completions are dead entries.
 
 Extension points (for behaviours built on top):
@@ -134,7 +134,6 @@ class Engine:
         *,
         default_max_concurrency: str = "100%",
         trace: Callable[[TraceEvent], None] | None = None,
-        on_idle: Callable[[], None] | None = None,
     ) -> None:
         if simulator.clock is not clock:
             raise ValueError("the engine and its simulator must share one clock")
@@ -149,13 +148,21 @@ class Engine:
         self._runs: dict[str, _Run] = TxDict()  # journaled: a failed call starts nothing
         self._calling = 0  # outcome functions running (user code)
         self._depth = 0  # engine entries running
-        self.on_idle = on_idle
+        self._deferred: list[Callable[[], None]] = []  # run when the engine is idle
+        self._draining = False
 
     # -- queries --------------------------------------------------------------
     @property
     def busy(self) -> bool:
-        """True while an outcome function runs: changes to runs must wait (``on_idle``)."""
+        """True while an outcome function runs: changes to runs must wait (``defer``)."""
         return self._calling > 0
+
+    def defer(self, action: Callable[[], None]) -> None:
+        """Run ``action`` once the outermost engine step returns (at the same simulated time).
+
+        For what an outcome function asks for that would change a run.
+        """
+        self._deferred.append(action)
 
     def running(self, association_id: str) -> bool:
         return association_id in self._runs
@@ -290,8 +297,18 @@ class Engine:
             raise
         finally:
             self._depth -= 1
-        if self._depth == 0 and self.on_idle is not None:
-            self.on_idle()
+        if self._deferred and self._depth == 0:
+            self._drain()
+
+    def _drain(self) -> None:
+        if self._draining:
+            return
+        self._draining = True
+        try:
+            while self._deferred and not self.busy:
+                self._deferred.pop(0)()
+        finally:
+            self._draining = False
 
     def _advance(self, run: _Run) -> None:
         """Fill the free slots, then end the run if nothing is left to do."""
@@ -363,9 +380,15 @@ class Engine:
                 run.threshold_ms = now
                 self._emit(run, "threshold", run.ids[position], STATUSES[code])
                 self._halt(run)
+            self._advance(run)  # refill the freed slot
+        except BaseException:
+            if self._runs.get(run.association_id) is run:
+                self.cancel(run.association_id)
+            raise
         finally:
             self._depth -= 1
-        self._enter(self._advance, run)
+        if self._deferred and self._depth == 0:
+            self._drain()
 
     def _halt(self, run: _Run) -> None:
         if not run.halted:

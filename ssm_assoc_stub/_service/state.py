@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -61,7 +61,6 @@ class State:
             self.clock,
             self.simulator,
             default_max_concurrency=options.default_max_concurrency,
-            on_idle=self._drain,
         )
         self.fleet = Fleet(strict=options.strict_fleet)
         self.documents = DocumentRegistry()
@@ -89,9 +88,6 @@ class State:
         self.external: ExternalSource | None = None
         # region -> the associations under stable positions, for O(page) listings
         self._ordered: dict[str, Ordered[AssociationState]] = {}
-        # what an outcome function asked for while the engine was busy (re-entrancy)
-        self._deferred: list[Callable[[], None]] = TxList()  # journaled
-        self._draining = False
 
     def use_source(self, source: ExternalSource | None) -> None:
         """What the next call reads for documents and nodes the stub does not hold."""
@@ -260,7 +256,7 @@ class State:
         if state.deleted or not self.calendars_open(state.spec):
             return
         if self.engine.busy:  # asked from inside an outcome function: after it returns
-            self._deferred.append(lambda: self.start_execution(state))
+            self.engine.defer(lambda: self.start_execution(state))
             return
         aid = state.association_id
         if self.engine.running(aid):
@@ -298,17 +294,6 @@ class State:
             outcome=outcome,
             on_finish=lambda execution: self._finished(state, execution, join=join),
         )
-
-    def _drain(self) -> None:
-        """Run what outcome functions deferred, now that the engine is idle."""
-        if self._draining:
-            return
-        self._draining = True
-        try:
-            while self._deferred and not self.engine.busy:
-                self._deferred.pop(0)()
-        finally:
-            self._draining = False
 
     def _refuse_inside_outcome(self, control: str) -> None:
         if self.engine.busy:
@@ -457,7 +442,7 @@ class State:
 
     def _joins_changed(self, previous: Mapping[str, Instance | None]) -> None:
         if self.engine.busy:  # from inside an outcome function: once it returns
-            self._deferred.append(lambda: self.joins.changed(previous))
+            self.engine.defer(lambda: self.joins.changed(previous))
         else:
             self.joins.changed(previous)
 
