@@ -30,7 +30,7 @@ from .errors import (
 from .executions import TargetResult, TargetTable
 from .fleet import Fleet, Instance, OutcomeFunction, targets_node
 from .joins import Joins, joined_overview
-from .journal import TxDict, TxList
+from .journal import TxDict
 from .misuse import StubStateError, user_errors
 from .model import AssociationSpec, AssociationState, AssociationVersion, Overview
 from .options import Options
