@@ -1,11 +1,10 @@
 """Which clients a stub answers: one rule, whatever the order, the thread or a failure.
 
-The rule is in ``ssm_assoc_stub._lifecycle.stub``'s docstring.  A stub answers the SSM
-clients created while it is current and those passed in ``clients=``; nothing
-else (not a client boto3's default session made earlier, not a client made in
-an earlier stub's block), and nothing after it stopped.  The current stub is the
-innermost one started in the calling thread; a thread without one follows the
-one thread that has stubs, and refuses to guess between several.
+The rule is in ``ssm_assoc_stub._binding.hooks``' docstring and docs/usage.md: while
+a stub is active every SSM client is answered, by the stub it is bound to (made in
+its block, or passed in its ``clients=``), else by the current stub where the call is
+made; a client made in a stub's block that has stopped is refused while another stub
+is active; with no stub active, every client behaves as without ssm_assoc_stub.
 
 To show that a call is *not* answered by any stub, a client gets fake keys and
 a ``before-send`` handler raising ``ReachedSend``: the call got past every stub
@@ -14,6 +13,7 @@ hook to where botocore would use the network.
 
 from __future__ import annotations
 
+import os
 import random
 import sys
 import threading
@@ -24,8 +24,10 @@ from typing import Any
 import boto3
 import botocore.session
 import pytest
+from botocore.exceptions import NoCredentialsError
 
 from ssm_assoc_stub import AssociationStub, StubStateError, current_stub
+from ssm_assoc_stub._binding import credentials
 
 REGION = "eu-west-1"
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
@@ -66,7 +68,7 @@ def assert_reaches_send(client: Any) -> None:
         client.describe_association(AssociationId=UNKNOWN_ID)
 
 
-# -- hooks left behind (private access, tests only) ----------------------------------
+# -- nothing left active (private access, tests only) ---------------------------------
 def stub_handler_ids(events: Any) -> list[str]:
     """The unique ids of ssm_assoc_stub's handlers on an emitter (or a client's aliaser)."""
     emitter = getattr(events, "_emitter", events)  # client.meta.events wraps the emitter
@@ -74,25 +76,34 @@ def stub_handler_ids(events: Any) -> list[str]:
 
 
 def assert_no_hooks(*clients: Any) -> None:
-    """No stub handler on the clients or the sessions, no patch, no active stub."""
-    emitters = [client.meta.events for client in clients]
-    emitters.append(botocore.session.get_session().get_component("event_emitter"))
-    if boto3.DEFAULT_SESSION is not None:
-        emitters.append(boto3.DEFAULT_SESSION._session.get_component("event_emitter"))
-    assert [stub_handler_ids(events) for events in emitters] == [[]] * len(emitters)
+    """No stub active, nothing patched, no fake credentials left; clients' calls go on."""
     assert botocore.session.Session.create_client is ORIGINAL_CREATE_CLIENT
     aio = sys.modules.get("aiobotocore.client")
     if aio is not None:
         assert not hasattr(aio.AioClientCreator.create_client, "__wrapped__")
     with pytest.raises(StubStateError, match="no AssociationStub is active"):
         current_stub()
+    assert not any(os.environ.get(name) == value for name, value in credentials.FAKE.items())
+    for client in clients:  # dormant: the call goes on, to the network or a missing key
+        if hasattr(client, "__aenter__"):
+            continue  # an aiobotocore client: its own tests await such a probe
+        probe_id = "test.reached-send"
+        client.meta.events.register("before-send", _raise_reached_send, unique_id=probe_id)
+        try:
+            with pytest.raises((ReachedSend, NoCredentialsError)):
+                client.describe_association(AssociationId=UNKNOWN_ID)
+        finally:
+            client.meta.events.unregister("before-send", unique_id=probe_id)
 
 
-def test_the_helper_sees_the_handlers_of_a_bound_client() -> None:
+def test_every_ssm_client_carries_the_two_dormant_handlers() -> None:
     with AssociationStub():
         ssm = new_ssm()
         assert stub_handler_ids(ssm.meta.events) == [f"{PREFIX}.answer", f"{PREFIX}.capture"]
-    assert_no_hooks(ssm)
+    outside = new_ssm()  # made with no stub active: hooked all the same, and dormant
+    assert stub_handler_ids(outside.meta.events) == [f"{PREFIX}.answer", f"{PREFIX}.capture"]
+    assert stub_handler_ids(boto3.client("sts", region_name=REGION).meta.events) == []
+    assert_no_hooks(ssm, outside)
 
 
 # -- one rule, several orders -----------------------------------------------------------
@@ -129,9 +140,12 @@ def made_earlier_by_the_default_session(earlier: list[str]) -> None:
     )
     ssm.meta.events.register("before-send", _raise_reached_send)
     with AssociationStub() as stub:
-        assert_reaches_send(ssm)  # not passed in clients=: not bound
-        assert_unknown(new_ssm())  # while a client made inside is
-    assert len(stub.calls) == 1
+        for association_id in earlier:
+            assert_unknown(ssm, association_id)  # answered by the current stub, fresh
+        earlier.append(create(ssm))
+        new_ssm().describe_association(AssociationId=earlier[-1])  # one state for both
+    assert len(stub.calls) == len(earlier) + 1
+    assert_reaches_send(ssm)  # and dormant again
     assert_no_hooks(ssm)
 
 
@@ -139,8 +153,9 @@ def made_inside_an_earlier_stubs_block(earlier: list[str]) -> None:
     with AssociationStub() as first:
         ssm = new_ssm(probe=True)
         earlier.append(create(ssm))
-    with AssociationStub() as second:
-        assert_reaches_send(ssm)  # neither the first stub's state nor the second's
+    refused = pytest.raises(StubStateError, match="created inside an AssociationStub's block")
+    with AssociationStub() as second, refused:
+        ssm.describe_association(AssociationId=earlier[-1])  # neither state: refused
     with AssociationStub(clients=[ssm]) as third:
         assert_unknown(ssm, earlier[-1])  # the third stub's own, empty, state
     assert (len(first.calls), len(second.calls), len(third.calls)) == (1, 0, 1)
@@ -191,7 +206,7 @@ def test_the_binding_rule_holds_in_any_order(order: list[Scenario]) -> None:
     earlier: list[str] = []
     for scenario in order + order:  # and again, after every other one
         scenario(earlier)
-    assert len(set(earlier)) == len(earlier) == 2 * 4  # four scenarios create one each
+    assert len(set(earlier)) == len(earlier) == 2 * 5  # each scenario creates one
 
 
 # -- nothing is left behind when a test fails ------------------------------------------
@@ -372,3 +387,30 @@ def test_a_stub_started_in_one_thread_can_be_stopped_in_another() -> None:
 def _no_stub_left() -> Iterator[None]:
     yield
     assert_no_hooks()
+
+
+def test_a_shared_client_is_answered_by_each_threads_stub_and_refused_between_them() -> None:
+    shared = new_ssm(probe=True)  # a session fixture's client, say
+    barrier = threading.Barrier(3)
+    answered: list[int] = []
+    refused: list[str] = []
+
+    def a_test() -> None:
+        with AssociationStub() as stub:
+            create(shared)  # answered by this thread's stub
+            barrier.wait()  # both stubs active
+            barrier.wait()  # the bystander has tried
+        answered.append(len(stub.calls))
+
+    def bystander() -> None:
+        barrier.wait()
+        try:
+            shared.list_associations()
+        except StubStateError as error:
+            refused.append(str(error))
+        barrier.wait()
+
+    run_in_threads(a_test, a_test, bystander)
+    assert answered == [1, 1]
+    assert len(refused) == 1 and "@pytest.mark.ssm_assoc_stub(clients=[...])" in refused[0]
+    assert_reaches_send(shared)

@@ -25,12 +25,12 @@ from typing import Any
 import boto3
 import botocore.session
 import pytest
-from botocore.exceptions import ClientError, NoCredentialsError
+from botocore.exceptions import ClientError
 from botocore.parsers import create_parser
 from botocore.stub import Stubber
 from botocore.utils import parse_timestamp
 
-from ssm_assoc_stub import AssociationStub, Call, UnsupportedOperationError
+from ssm_assoc_stub import AssociationStub, Call, StubStateError, UnsupportedOperationError
 from ssm_assoc_stub._binding import glue as glue
 from ssm_assoc_stub._service.calls import CallError
 from ssm_assoc_stub._service.service import OPERATIONS, Backend
@@ -101,14 +101,15 @@ def test_every_creation_path_inside_the_block_is_bound(make: Callable[[], Any]) 
     assert [(c.operation, c.region) for c in stub.calls] == [("DescribeAssociation", REGION)]
 
 
-def test_clients_passed_in_are_bound_and_earlier_clients_are_not() -> None:
+def test_clients_made_earlier_are_answered_passed_in_or_not() -> None:
     early = new_ssm(**fake_keys())
     other = unanswered_probe(new_ssm(**fake_keys()))
     with AssociationStub(clients=[early]) as stub:
         describe_unknown(early)
-        with pytest.raises(ReachedSend):
-            other.describe_association(AssociationId=UNKNOWN_ID)
-    assert len(stub.calls) == 1
+        describe_unknown(other)  # made before the stub, not passed in: answered all the same
+    assert len(stub.calls) == 2
+    with pytest.raises(ReachedSend):
+        other.describe_association(AssociationId=UNKNOWN_ID)
 
 
 def test_a_call_after_exit_reaches_before_send_and_is_not_recorded() -> None:
@@ -121,25 +122,18 @@ def test_a_call_after_exit_reaches_before_send_and_is_not_recorded() -> None:
 
 
 @pytest.mark.parametrize("body_raises", [False, True])
-def test_the_unique_ids_are_free_again_after_exit(body_raises: bool) -> None:
-    # botocore ignores a registration whose unique_id is taken: if our handlers
-    # were still there, these probes would never run.
+def test_the_handlers_are_dormant_after_exit(body_raises: bool) -> None:
     expect: AbstractContextManager[object] = (
         pytest.raises(RuntimeError) if body_raises else nullcontext()
     )
     with expect, AssociationStub():
-        ssm = new_ssm()
+        ssm = unanswered_probe(new_ssm())
         if body_raises:
             raise RuntimeError("body failed")
     seen: list[str] = []
-    for event, unique_id in [
-        ("before-parameter-build.ssm", glue.CAPTURE_ID),
-        ("before-call.ssm", glue.ANSWER_ID),
-    ]:
-        ssm.meta.events.register(
-            event, lambda event_name, **kwargs: seen.append(event_name), unique_id=unique_id
-        )
-    with pytest.raises(NoCredentialsError):
+    for event in ["before-parameter-build.ssm", "before-call.ssm"]:
+        ssm.meta.events.register(event, lambda event_name, **kwargs: seen.append(event_name))
+    with pytest.raises(ReachedSend):  # the stub's handlers stay, dormant: the call goes on
         ssm.describe_association(AssociationId=UNKNOWN_ID)
     assert seen == [
         "before-parameter-build.ssm.DescribeAssociation",
@@ -158,13 +152,12 @@ def test_a_stubber_added_after_exit_answers_the_client() -> None:
     assert len(stub.calls) == 1
 
 
-def test_hooks_are_removed_when_the_body_raises() -> None:
+def test_the_stub_is_gone_when_the_body_raises() -> None:
     original = botocore.session.Session.create_client
     with pytest.raises(RuntimeError, match="body failed"), AssociationStub() as stub:
         ssm = unanswered_probe(new_ssm(**fake_keys()))
-        assert botocore.session.Session.create_client is not original
         raise RuntimeError("body failed")
-    assert botocore.session.Session.create_client is original
+    assert botocore.session.Session.create_client is original  # never patched
     with pytest.raises(ReachedSend):
         ssm.describe_association(AssociationId=UNKNOWN_ID)
     assert stub.calls == ()
@@ -174,7 +167,7 @@ def test_a_client_from_an_earlier_block_is_not_bound_to_a_later_stub() -> None:
     with AssociationStub() as first:
         ssm = unanswered_probe(new_ssm(**fake_keys()))
         describe_unknown(ssm)
-    with AssociationStub() as second, pytest.raises(ReachedSend):
+    with AssociationStub() as second, pytest.raises(StubStateError, match="has stopped"):
         ssm.describe_association(AssociationId=UNKNOWN_ID)
     with AssociationStub(clients=[ssm]) as third:
         describe_unknown(ssm)
@@ -195,7 +188,7 @@ def test_nested_stubs_answer_their_own_clients() -> None:
 
 
 @pytest.mark.parametrize("how", ["not installed", "not importable"])
-def test_without_aiobotocore_botocore_clients_are_bound_as_ever(
+def test_without_aiobotocore_botocore_clients_are_answered_as_ever(
     monkeypatch: pytest.MonkeyPatch, how: str
 ) -> None:
     real_find_spec, real_import = importlib.util.find_spec, importlib.import_module
@@ -215,9 +208,9 @@ def test_without_aiobotocore_botocore_clients_are_bound_as_ever(
     monkeypatch.setattr(importlib, "import_module", import_module)
     with AssociationStub() as stub:
         describe_unknown(new_ssm())
-        if aio is not None:  # loaded, but "not there" for the stub: left alone
+        if aio is not None:  # loaded, and never patched
             assert not hasattr(aio.AioClientCreator.create_client, "__wrapped__")
-    assert "aiobotocore" in asked
+    assert not [name for name in asked if name.startswith("aiobotocore")]  # never looked for
     assert len(stub.calls) == 1
 
 

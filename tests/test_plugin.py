@@ -98,17 +98,20 @@ def test_hooks_are_gone_after_a_failing_test(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         HEADER
         + """
+import os
+
 ORIGINAL = botocore.session.Session.create_client
 kept = []
 
 def test_fails(ssm_assoc_stub):
     kept.append((ssm_assoc_stub, new_ssm()))
-    assert botocore.session.Session.create_client is not ORIGINAL
+    assert os.environ["AWS_EC2_METADATA_DISABLED"] == "true"  # in place while active
     assert False, "the test's own failure"
 
 def test_after():
     stub, ssm = kept[0]
     assert botocore.session.Session.create_client is ORIGINAL
+    assert "AWS_EC2_METADATA_DISABLED" not in os.environ  # restored after the failure
     with pytest.raises(AssertionError, match="no AssociationStub is active"):
         current_stub()
     with Stubber(ssm) as stubber:

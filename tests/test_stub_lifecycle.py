@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
 import subprocess
 import sys
 import unittest
@@ -17,6 +18,7 @@ import pytest
 import ssm_assoc_stub
 from ssm_assoc_stub import AssociationStub, StubStateError, current_stub
 from ssm_assoc_stub._binding import glue as glue
+from ssm_assoc_stub._binding import hooks
 from ssm_assoc_stub._service.service import Backend
 
 REGION = "eu-west-1"
@@ -110,14 +112,10 @@ def test_stopping_an_inactive_stub_is_an_error() -> None:
         AssociationStub().stop()
 
 
-def test_create_client_is_wrapped_only_while_a_stub_is_active() -> None:
+def test_create_client_is_never_patched() -> None:
     original = botocore.session.Session.create_client
-    with AssociationStub():
-        wrapped = botocore.session.Session.create_client
-        assert wrapped is not original
-        with AssociationStub():
-            assert botocore.session.Session.create_client is wrapped
-        assert botocore.session.Session.create_client is wrapped
+    with AssociationStub(), AssociationStub():
+        assert botocore.session.Session.create_client is original
     assert botocore.session.Session.create_client is original
 
 
@@ -146,13 +144,13 @@ def test_start_and_stop_can_be_called_directly() -> None:
 # -- teardown never hides the body's exception ------------------------------------------
 @pytest.fixture
 def failing_unbind(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = glue.unbind
+    real = hooks.unbind
 
     def unbind(client: Any, state: glue.StubState) -> None:
         real(client, state)
         raise RuntimeError("teardown boom")
 
-    monkeypatch.setattr(glue, "unbind", unbind)
+    monkeypatch.setattr(hooks, "unbind", unbind)
 
 
 @pytest.mark.usefixtures("failing_unbind")
@@ -167,7 +165,8 @@ def test_a_teardown_error_does_not_hide_the_bodys_exception(
     assert info.value.__notes__ == [note]  # PEP 678; set by hand on Python 3.10
     if sys.version_info < (3, 11):  # where tracebacks do not show notes, the log does
         assert [r.getMessage() for r in caplog.records if r.name == "ssm_assoc_stub"] == [note]
-    assert botocore.session.Session.create_client is original  # cleanup still ran
+    assert botocore.session.Session.create_client is original
+    assert "AWS_ACCESS_KEY_ID" not in os.environ  # cleanup still ran
     with pytest.raises(StubStateError):
         current_stub()
 

@@ -33,11 +33,27 @@ def test_every_client_created_inside_the_block_is_bound() -> None:
     assert len(stub.calls_to("CreateAssociation")) == 3
 
 
-def test_a_client_created_earlier_is_passed_in() -> None:
-    ssm = boto3.client("ssm", region_name=REGION)  # made before the stub: not bound by itself
-    with AssociationStub(clients=[ssm]) as stub:
-        ssm.create_association(**HELLO)
+# made at import, as a Lambda handler's module does (test keys: making a client with no
+# credentials at all, outside any stub, makes botocore look for them on the network)
+MODULE_SSM = boto3.client(
+    "ssm", region_name=REGION, aws_access_key_id="test", aws_secret_access_key="test"
+)
+
+
+def test_a_client_created_earlier_is_answered_too() -> None:
+    with AssociationStub() as stub:
+        MODULE_SSM.create_association(**HELLO)  # answered by the current stub
     assert stub.calls[0].operation == "CreateAssociation"
+
+
+def test_a_client_from_an_earlier_block_is_refused() -> None:
+    with AssociationStub():
+        ssm = boto3.client("ssm", region_name=REGION)
+    with AssociationStub(), pytest.raises(StubStateError, match="has stopped"):
+        ssm.list_associations()  # it would otherwise see another stub's state
+    with AssociationStub(clients=[ssm]) as lent:  # passed in: this stub's, fresh state
+        assert ssm.list_associations()["Associations"] == []
+    assert len(lent.calls) == 1
 
 
 def test_nested_stubs_answer_their_own_clients() -> None:

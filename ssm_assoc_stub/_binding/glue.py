@@ -1,21 +1,11 @@
-"""botocore glue: with ``_aio`` (aiobotocore), the only module that imports botocore.
+"""botocore glue: answering one call, with responses exactly as botocore parses them.
 
-A stub binds an SSM client through the client's public event system only:
-
-* ``before-parameter-build.ssm`` (unique id ``ssm_assoc_stub.capture``) stores a
-  read-only deep copy of the API parameters in the request context under
-  ``ssm_assoc_stub.params``, for ``stub.calls``;
-* ``before-call.ssm`` (unique id ``ssm_assoc_stub.answer``) answers the call
-  with ``(AWSResponse, parsed)``, as botocore's ``Stubber`` does (an
-  ``AioAWSResponse`` for an aiobotocore client), so nothing is signed or sent.
-
-Each client carries one pair of handlers however many stubs bind it; they answer
-for the stub that bound the client last (a per-client stack), and are removed
-when the last stub unbinds it.  While any stub is active,
-``botocore.session.Session.create_client`` is wrapped so every new SSM client
-is handed to the stub layer for binding (which stub binds it is ``_stub``'s
-rule).  aiobotocore clients get the same handlers, and are caught where
-aiobotocore makes them: see ``_aio``.
+Which clients reach ``respond``, and for which stub, is ``hooks``' business: the
+``before-call.ssm`` handler every SSM client carries calls ``respond`` with the
+answering stub's ``StubState`` and returns ``(AWSResponse, parsed)``, as botocore's
+``Stubber`` does (an ``AioAWSResponse`` for an aiobotocore client), so nothing is
+signed or sent; the ``before-parameter-build.ssm`` handler has stored a read-only
+deep copy of the API parameters in the request context under ``PARAMS_KEY``.
 
 Responses come out exactly as botocore would parse a real one.  A success is
 built directly from the backend's answer (a fresh copy, each datetime turned into
@@ -36,28 +26,23 @@ even when several threads share a client.
 from __future__ import annotations
 
 import email.utils
-import functools
 import json
-import threading
 import uuid
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 import attrs
-import botocore.session
 from botocore.awsrequest import AWSResponse
 from botocore.compat import get_tzinfo_options
 from botocore.parsers import create_parser
 
-from .._bridge.clients import is_bridge_client
 from .._bridge.moto import MotoSource
 from .._service.calls import Call, CallError, freeze
 from .._service.errors import ServiceError, error_for_code
 from .._service.journal import transaction
 from .._service.misuse import NotEmulated, StubInternalError, UnsupportedOperationError
-from . import aio as _aio
 
 if TYPE_CHECKING:
     from botocore.model import OperationModel
@@ -65,25 +50,16 @@ if TYPE_CHECKING:
     from .._service.service import Backend
 
 __all__ = [
-    "ANSWER_ID",
-    "CAPTURE_ID",
     "PARAMS_KEY",
+    "Answer",
     "StubState",
-    "bind",
     "error_response",
-    "patch_create_client",
+    "respond",
     "success_response",
-    "unbind",
-    "unbind_all",
-    "unpatch_create_client",
 ]
 
 PREFIX = "ssm_assoc_stub"
 PARAMS_KEY = f"{PREFIX}.params"
-CAPTURE_ID = f"{PREFIX}.capture"
-ANSWER_ID = f"{PREFIX}.answer"
-_CAPTURE_EVENT = "before-parameter-build.ssm"
-_ANSWER_EVENT = "before-call.ssm"
 _CONTENT_TYPE = "application/x-amz-json-1.1"
 
 Answer = tuple[AWSResponse, dict[str, Any]]
@@ -110,89 +86,6 @@ class StubState:
                 return None
             code, message = queue.popleft()
             return error_for_code(code)(message)
-
-
-# -- binding -------------------------------------------------------------------
-# client -> the states bound to it, the answering one last.  Guarded by _LOCK.
-_BINDINGS: dict[Any, list[StubState]] = {}
-_LOCK = threading.Lock()
-
-
-def bind(client: Any, state: StubState) -> bool:
-    """Make ``state`` answer ``client`` (an SSM client) until ``unbind``.
-
-    Returns False (and changes nothing) if ``state`` is bound to it already, or if
-    ``client`` is one of the bridge's own clients (those read moto, never the stub).
-    """
-    if is_bridge_client(client):
-        return False
-    with _LOCK:
-        stack = _BINDINGS.get(client)
-        if stack is not None and state in stack:
-            return False
-        if stack is None:
-            stack = _BINDINGS[client] = []
-            events = client.meta.events
-            events.register(_CAPTURE_EVENT, _capture, unique_id=CAPTURE_ID)
-            response_class = _aio.response_class() if _aio.is_async_client(client) else AWSResponse
-            answer = _answerer(
-                stack, client.meta.region_name, response_class, client.meta.endpoint_url
-            )
-            events.register(_ANSWER_EVENT, answer, unique_id=ANSWER_ID)
-        stack.append(state)
-        return True
-
-
-def unbind(client: Any, state: StubState) -> None:
-    """Undo ``bind``; the handlers go when no state is bound to ``client`` any more."""
-    with _LOCK:
-        stack = _BINDINGS.get(client)
-        if stack is None or state not in stack:
-            return
-        stack.remove(state)
-        if stack:
-            return
-        del _BINDINGS[client]
-        events = client.meta.events
-        try:
-            events.unregister(_CAPTURE_EVENT, unique_id=CAPTURE_ID)
-        finally:
-            events.unregister(_ANSWER_EVENT, unique_id=ANSWER_ID)
-
-
-def unbind_all(state: StubState) -> None:
-    """Unbind every client of ``state``; the first failure is raised after the rest."""
-    failure: Exception | None = None
-    for client in state.clients:
-        try:
-            unbind(client, state)
-        except Exception as error:
-            failure = failure or error
-    state.clients.clear()
-    if failure is not None:
-        raise failure
-
-
-def _capture(params: Mapping[str, Any], context: dict[str, Any], **kwargs: Any) -> None:
-    context[PARAMS_KEY] = freeze(params)
-
-
-def _answerer(
-    stack: list[StubState],
-    region: str,
-    response_class: type[AWSResponse],
-    endpoint_url: str | None = None,
-) -> Callable[..., Answer | None]:
-    def answer(
-        model: OperationModel, params: dict[str, Any], context: dict[str, Any], **kwargs: Any
-    ) -> Answer | None:
-        with _LOCK:
-            state = stack[-1] if stack else None
-        if state is None:  # unbound while the call was on its way
-            return None
-        return respond(state, region, model, params, context, response_class, endpoint_url)
-
-    return answer
 
 
 # -- answering -----------------------------------------------------------------
@@ -411,43 +304,3 @@ def _encode_timestamp(value: object) -> float:
             raise TypeError(f"the backend answered a naive datetime {value!r}; use aware UTC")
         return value.timestamp()
     raise TypeError(f"the backend answered a {type(value).__name__}, which is not JSON: {value!r}")
-
-
-# -- create_client ---------------------------------------------------------------
-_ORIGINAL_CREATE_CLIENT: Callable[..., Any] | None = None
-_PATCHED_CREATE_CLIENT: Callable[..., Any] | None = None
-_PATCH_LOCK = threading.Lock()
-
-
-def patch_create_client(on_ssm_client: Callable[[Any], None]) -> None:
-    """Wrap ``Session.create_client`` (and aiobotocore's) to hand new SSM clients over."""
-    global _ORIGINAL_CREATE_CLIENT, _PATCHED_CREATE_CLIENT
-    with _PATCH_LOCK:
-        if _PATCHED_CREATE_CLIENT is not None:
-            return
-        original = botocore.session.Session.create_client
-
-        @functools.wraps(original)
-        def create_client(self: botocore.session.Session, *args: Any, **kwargs: Any) -> Any:
-            client = original(self, *args, **kwargs)
-            if client.meta.service_model.service_name == "ssm":
-                on_ssm_client(client)
-            return client
-
-        botocore.session.Session.create_client = create_client
-        _ORIGINAL_CREATE_CLIENT, _PATCHED_CREATE_CLIENT = original, create_client
-    _aio.patch_create_client(on_ssm_client)
-
-
-def unpatch_create_client() -> None:
-    """Put the original ``Session.create_client`` (and aiobotocore's) back."""
-    global _ORIGINAL_CREATE_CLIENT, _PATCHED_CREATE_CLIENT
-    _aio.unpatch_create_client()
-    with _PATCH_LOCK:
-        if _PATCHED_CREATE_CLIENT is None or _ORIGINAL_CREATE_CLIENT is None:
-            return
-        if botocore.session.Session.create_client is _PATCHED_CREATE_CLIENT:
-            botocore.session.Session.create_client = _ORIGINAL_CREATE_CLIENT
-        # else someone wrapped it on top of us: leave their wrapper in place; ours
-        # stays underneath but binds nothing once no stub is active.
-        _ORIGINAL_CREATE_CLIENT = _PATCHED_CREATE_CLIENT = None

@@ -74,15 +74,19 @@ def current_stub() -> AssociationStub:
     return stub
 
 
-def _bind_new_client(client: Any) -> None:
-    """Bind an SSM client just made (by botocore or aiobotocore) to the current stub."""
-    from .._binding import glue as _glue
+def _current_state() -> StubState | None:
+    """The current stub's state where a call is made (``hooks`` asks at each call)."""
+    stub = cast("AssociationStub | None", registry.current())
+    return stub._state if stub is not None else None
 
-    with registry.LOCK:
-        stub = cast("AssociationStub | None", registry.current())
-        state = stub._state if stub is not None else None
-        if state is not None and _glue.bind(client, state):
-            state.clients.append(client)
+
+def _bind_new_client(client: Any) -> None:
+    """An SSM client was just made (by botocore or aiobotocore): the current stub's."""
+    from .._binding import hooks
+
+    state = _current_state()
+    if state is not None:
+        hooks.bind(client, state, made=True)
 
 
 class _Configured:
@@ -183,8 +187,9 @@ class AssociationStub(_Configured):
 
     # -- lifecycle -------------------------------------------------------------
     def start(self) -> AssociationStub:
-        """Bind the clients and begin with fresh state; returns the stub."""
+        """Begin with fresh state and answer SSM clients (see the binding rule)."""
         from .._binding import glue as _glue
+        from .._binding import hooks
         from .._service.service import Backend
 
         with registry.LOCK:
@@ -193,27 +198,20 @@ class AssociationStub(_Configured):
                     "This AssociationStub is already active. Nested blocks need their "
                     "own instance: `with AssociationStub() as inner:`."
                 )
-            self._warn_if_doubled(
-                cast("tuple[AssociationStub, ...]", registry.outer_stubs())
-            )  # before anything changes
+            self._warn_if_doubled(cast("tuple[AssociationStub, ...]", registry.outer_stubs()))
             state = _glue.StubState(Backend(self._options), self._passthrough)
-            try:
-                for client in self._clients:
-                    if _glue.bind(client, state):
-                        state.clients.append(client)
-                if not registry.active():
-                    _glue.patch_create_client(_bind_new_client)
-            except BaseException:
-                _glue.unbind_all(state)
-                raise
+            hooks.install(_current_state, _bind_new_client)
+            for client in self._clients:
+                hooks.bind(client, state)
+            hooks.activate(state)
             self._outer = cast("tuple[AssociationStub, ...]", registry.push(self))
             self._state = state
             self._active = True
         return self
 
     def stop(self) -> None:
-        """Unbind every client this stub bound; its results stay readable."""
-        from .._binding import glue as _glue
+        """Stop answering; the clients made in its block stay its own. Results stay readable."""
+        from .._binding import hooks
 
         with registry.LOCK:
             state = self._state
@@ -223,10 +221,9 @@ class AssociationStub(_Configured):
             registry.pop(self)
             self._outer = ()
             try:
-                _glue.unbind_all(state)
+                hooks.deactivate(state)
             finally:
-                if not registry.active():
-                    _glue.unpatch_create_client()
+                hooks.unbind_all(state)
 
     def _warn_if_doubled(self, around: tuple[AssociationStub, ...]) -> None:
         if self._origin is None:
