@@ -136,12 +136,18 @@ def respond(
                         raise
                 date = backend.clock.now
                 if error is None:
-                    http, parsed = success_response(model, result, url, date, response_class)
+                    request_id = backend.ids.request_id()
+                    http, parsed = success_response(
+                        model, result, url, date, response_class, request_id=request_id
+                    )
                     record = Call(
                         operation=operation, params=params, region=region, response=freeze(parsed)
                     )
                 else:
-                    http, parsed = error_response(model, error, url, date, response_class)
+                    request_id = backend.ids.request_id()
+                    http, parsed = error_response(
+                        model, error, url, date, response_class, request_id=request_id
+                    )
                     record = Call(
                         operation=operation,
                         params=params,
@@ -190,6 +196,8 @@ def success_response(
     url: str,
     date: datetime,
     response_class: type[AWSResponse] = AWSResponse,
+    *,
+    request_id: str | None = None,
 ) -> Answer:
     """The ``(http, parsed)`` pair botocore would make of a 200 carrying ``result``.
 
@@ -199,7 +207,8 @@ def success_response(
     same instant in ``tzlocal()``).  The body is still encoded, for ``content-length``.
     """
     body = json.dumps(result, default=_encode_timestamp, separators=(",", ":")).encode()
-    request_id = str(uuid.uuid4())
+    if request_id is None:
+        request_id = str(uuid.uuid4())
     headers = {
         "x-amzn-requestid": request_id,
         "content-type": _CONTENT_TYPE,
@@ -264,11 +273,15 @@ def error_response(
     url: str,
     date: datetime,
     response_class: type[AWSResponse] = AWSResponse,
+    *,
+    request_id: str | None = None,
 ) -> Answer:
     """The ``(http, parsed)`` pair botocore would make of AWS's response for ``error``."""
     wire = {"__type": error.code, error.message_member: error.message}
     body = json.dumps(wire, separators=(",", ":")).encode()
-    return _parse(model, error.status, body, url, date, error.code, response_class)
+    return _parse(
+        model, error.status, body, url, date, error.code, response_class, request_id=request_id
+    )
 
 
 def _parse(
@@ -279,9 +292,11 @@ def _parse(
     date: datetime,
     error_code: str | None,
     response_class: type[AWSResponse],
+    *,
+    request_id: str | None = None,
 ) -> Answer:
     headers = {
-        "x-amzn-requestid": str(uuid.uuid4()),
+        "x-amzn-requestid": request_id if request_id is not None else str(uuid.uuid4()),
         "content-type": _CONTENT_TYPE,
         "content-length": str(len(body)),
         "date": email.utils.format_datetime(date.astimezone(timezone.utc), usegmt=True),

@@ -113,6 +113,7 @@ class _Configured:
         history_limit: int = 100,
         history_target_limit: int = 100_000,
         start_time: datetime | None = None,
+        seed: int | str | None = None,
     ) -> None:
         if not isinstance(passthrough, bool):
             raise TypeError(f"passthrough= takes True or False, got {passthrough!r}")
@@ -129,6 +130,7 @@ class _Configured:
             history_limit=history_limit,
             history_target_limit=history_target_limit,
             start_time=start_time,
+            seed=seed,
         )
         self._active = False
         self._origin: str | None = None  # "decorator" or "fixture", for the warning
@@ -165,6 +167,7 @@ class AssociationStub(_Configured):
         history_limit: int = 100,
         history_target_limit: int = 100_000,
         start_time: datetime | None = None,
+        seed: int | str | None = None,
     ) -> AssociationStub: ...
 
     def __new__(cls, *args: Any, **options: Any) -> Any:

@@ -57,6 +57,7 @@ class Options:
     # newest one always whole; older executions past it keep their summary only.
     history_target_limit: int = attrs.field(default=100_000, validator=_not_negative)
     start_time: datetime | None = None
+    seed: int | str | None = None  # reproducible ids (ids.py)
 
     @account_id.validator
     def _check_account(self, attribute: attrs.Attribute[str], value: str) -> None:
@@ -82,6 +83,10 @@ class Options:
                 "default_max_concurrency must be a MaxConcurrency value such as '50' or "
                 f"'100%', got {self.default_max_concurrency!r}"
             )
+        if self.seed is not None and (
+            isinstance(self.seed, bool) or not isinstance(self.seed, (int, str))
+        ):
+            raise TypeError(f"seed must be an int, a str or None, got {self.seed!r}")
         if self.start_time is not None and not isinstance(self.start_time, datetime):
             raise TypeError(f"start_time must be an aware datetime, got {self.start_time!r}")
         if self.start_time is not None and self.start_time.tzinfo is None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import threading
-import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,6 +28,7 @@ from .errors import (
 )
 from .executions import TargetResult, TargetTable
 from .fleet import Fleet, Instance, OutcomeFunction, targets_node
+from .ids import IdKind, IdSource
 from .joins import Joins, joined_overview
 from .journal import TxDict
 from .misuse import StubStateError, user_errors
@@ -55,6 +55,7 @@ class State:
     def __init__(self, options: Options) -> None:
         self.options = options
         self.lock = threading.RLock()
+        self.ids = IdSource(options.seed)  # every id the stub and its binding make
         self.clock = Clock(options.start_time)
         self.simulator = Simulator(self.clock)
         self.engine = Engine(
@@ -194,8 +195,8 @@ class State:
         return state.versions[number - 1]
 
     # -- state changes (called by _api with validated input) ------------------
-    def new_id(self) -> str:
-        return str(uuid.uuid4())
+    def new_id(self, kind: IdKind = "association") -> str:
+        return self.ids.new(kind)
 
     def store(self, state: AssociationState) -> None:
         self.associations(state.region)[state.association_id] = state
@@ -287,7 +288,7 @@ class State:
         self.engine.start(
             association_id=aid,
             association_version=str(version.version),
-            execution_id=self.new_id(),
+            execution_id=self.new_id("execution"),
             targets=targets,
             max_concurrency=spec.max_concurrency,
             max_errors=spec.max_errors,
