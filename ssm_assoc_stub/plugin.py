@@ -11,7 +11,7 @@ start-up) or the fixture runs, so loading the plugin costs next to nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -175,7 +175,7 @@ def _chosen(config: pytest.Config) -> dict[str, Any]:
     return chosen
 
 
-_SETTINGS_KEY = pytest.StashKey[Mapping[str, Any]]()
+_SETTINGS_KEY = pytest.StashKey[dict[str, Any]]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -203,7 +203,8 @@ def ssm_assoc_stub(request: pytest.FixtureRequest) -> Iterator[AssociationStub]:
     marker = request.node.get_closest_marker("ssm_assoc_stub")
     if marker is not None and marker.args:
         raise TypeError("@pytest.mark.ssm_assoc_stub takes keyword options only")
-    options = dict(request.config.stash.get(_SETTINGS_KEY, {}))
+    configured = request.config.stash.get(_SETTINGS_KEY, None)
+    options: dict[str, Any] = dict(configured) if configured is not None else {}
     if marker is not None:
         options.update(marker.kwargs)
     stub = AssociationStub(**options)
