@@ -306,3 +306,31 @@ def test_the_quickstart_installs_what_exists_today_and_after_a_release() -> None
     assert any(line.startswith("pip install ssm_assoc_stub pytest") for line in installs)
     assert all(" pytest" in line for line in installs), installs
     assert f'version = "{__version__}"' in (ROOT / "pyproject.toml").read_text()
+
+
+# -- reference ----------------------------------------------------------------------------
+def test_every_public_name_is_in_the_reference_with_a_docstring() -> None:
+    """docs/reference.md renders each name of ``__all__`` from its docstring (mkdocstrings)."""
+    import inspect
+
+    import ssm_assoc_stub
+
+    page = (DOCS / "reference.md").read_text()
+    for name in ssm_assoc_stub.__all__:
+        if name == "__version__":
+            assert "`ssm_assoc_stub.__version__`" in page
+            continue
+        thing = getattr(ssm_assoc_stub, name)
+        where = inspect.getmodule(thing)
+        assert where is not None, name
+        home = next(
+            module
+            for module in sorted(sys.modules)
+            if module.startswith("ssm_assoc_stub.") and getattr(sys.modules[module], name, None)
+            is thing and f"::: {module}.{name}" in page
+        )
+        assert inspect.getdoc(thing), f"{home}.{name} has no docstring"
+    stub = ssm_assoc_stub.AssociationStub
+    for member, value in vars(stub).items():
+        if not member.startswith("_"):
+            assert inspect.getdoc(value), f"AssociationStub.{member} has no docstring"

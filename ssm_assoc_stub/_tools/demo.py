@@ -85,6 +85,14 @@ def run_demo(out: TextIO) -> int:
         )
         skipped = [i for i, r in execution.targets.items() if r.status == "Skipped"]
         say(f"   {len(skipped)} nodes were never dispatched (Skipped), e.g. {skipped[:3]}")
+        crossed = execution.threshold_crossed_at
+        late = [
+            i
+            for i, r in execution.targets.items()
+            if r.status == "Success" and crossed is not None and r.ended and r.ended > crossed
+        ]
+        say(f"   {len(late)} nodes still succeeded after the threshold: they were already running")
+        say("   (stopping dispatch does not stop the runs in progress)")
         say()
         say("5. list_association_versions:")
         for version in ssm.list_association_versions(AssociationId=aid)["AssociationVersions"]:
@@ -103,4 +111,8 @@ def run_demo(out: TextIO) -> int:
         say(f"   LastSuccessfulExecutionDate {last_success:%Y-%m-%d %H:%M:%S}")
         say()
         say(f"{len(stub.calls)} boto3 calls answered in-process; no AWS account, no network.")
+    say()
+    say("Next: write a test of your own with the quickstart, docs/quickstart.md in the source")
+    say("(or https://ssm-assoc-stub.readthedocs.io/quickstart/): pip install the package and")
+    say("pytest, and the ssm_assoc_stub fixture answers your boto3 SSM client.")
     return 0
