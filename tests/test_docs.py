@@ -326,8 +326,9 @@ def test_every_public_name_is_in_the_reference_with_a_docstring() -> None:
         home = next(
             module
             for module in sorted(sys.modules)
-            if module.startswith("ssm_assoc_stub.") and getattr(sys.modules[module], name, None)
-            is thing and f"::: {module}.{name}" in page
+            if module.startswith("ssm_assoc_stub.")
+            and getattr(sys.modules[module], name, None) is thing
+            and f"::: {module}.{name}" in page
         )
         assert inspect.getdoc(thing), f"{home}.{name} has no docstring"
     stub = ssm_assoc_stub.AssociationStub
