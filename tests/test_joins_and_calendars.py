@@ -285,3 +285,28 @@ def test_calendar_controls_check_their_arguments(stub: AssociationStub) -> None:
         stub.set_calendar_state("c", "OPEN", at=datetime(2030, 1, 1))  # noqa: DTZ001
     with pytest.raises(ValueError, match="non-empty"):
         stub.set_calendar_state("", "OPEN")
+
+
+# -- per-node association summary (for DescribeInstanceInformation) -------------------------
+def test_node_association_overview_rolls_up_the_per_node_statuses(stub: AssociationStub) -> None:
+    """Companion spec 1.2: counts per status; Failed wins; no association: no fields."""
+    from ssm_assoc_stub._service.ops_status import node_association_overview
+
+    ssm = client()
+    web, lonely = nodes(2)
+    stub.add_instance(web, tags={"role": "web"})
+    stub.add_instance(lonely, tags={"role": "db"})
+    create(ssm)
+    stub.set_outcome(web, "Failed")
+    create(ssm, Name="AWS-UpdateSSMAgent", Parameters={})
+    backend = stub.backend
+    summary = node_association_overview(backend, "eu-west-1", web)
+    assert summary["AssociationStatus"] == "Failed"
+    assert summary["AssociationOverview"] == {
+        "DetailedStatus": "Failed",
+        "InstanceAssociationStatusAggregatedCount": {"Failed": 1, "Success": 1},
+    }
+    assert (
+        summary["LastSuccessfulAssociationExecutionDate"] < summary["LastAssociationExecutionDate"]
+    )
+    assert node_association_overview(backend, "eu-west-1", lonely) == {}

@@ -43,7 +43,13 @@ if TYPE_CHECKING:
     from .model import AssociationSpec, AssociationState, AssociationVersion
     from .state import State
 
-__all__ = ["EFFECTIVE_PAGE_SIZE", "OPERATIONS", "output_source_id", "targets_node"]
+__all__ = [
+    "EFFECTIVE_PAGE_SIZE",
+    "OPERATIONS",
+    "node_association_overview",
+    "output_source_id",
+    "targets_node",
+]
 
 Operation = Callable[["State", str, Mapping[str, Any]], dict[str, Any]]
 
@@ -218,6 +224,50 @@ def describe_effective_instance_associations(
         lambda state: _effective(backend, state, instance_id),
         limit=EFFECTIVE_PAGE_SIZE,
     )
+
+
+def node_association_overview(backend: State, region: str, instance_id: str) -> dict[str, Any]:
+    """The association members of a node's ``InstanceInformation`` (DescribeInstanceInformation).
+
+    Built from the per-node statuses DescribeInstanceAssociationsStatus lists
+    (companion spec 1.2): ``AssociationStatus`` and ``AssociationOverview``
+    (``DetailedStatus`` equal to it, the count per status), the latest run's date
+    and the latest successful one's.  Empty for a node no association targets
+    (no association fields, as AWS shows).  The roll-up (Q-II-5, the stub's
+    choice): ``Failed`` if any association's status there is Failed or TimedOut,
+    ``Success`` if all are Success, else ``Pending``.
+    """
+    infos = [
+        _status_info(backend, state, instance_id)
+        for state in _associations_of(backend, region, instance_id)
+    ]
+    if not infos:
+        return {}
+    counts: dict[str, int] = {}
+    for info in infos:
+        counts[info["Status"]] = counts.get(info["Status"], 0) + 1
+    if counts.get("Failed") or counts.get("TimedOut"):
+        rollup = "Failed"
+    elif counts.get("Success", 0) == len(infos):
+        rollup = "Success"
+    else:
+        rollup = "Pending"
+    out: dict[str, Any] = {"AssociationStatus": rollup}
+    ran = [info["ExecutionDate"] for info in infos if "ExecutionDate" in info]
+    if ran:
+        out["LastAssociationExecutionDate"] = max(ran)
+    succeeded = [
+        info["ExecutionDate"]
+        for info in infos
+        if info["Status"] == "Success" and "ExecutionDate" in info
+    ]
+    if succeeded:
+        out["LastSuccessfulAssociationExecutionDate"] = max(succeeded)
+    out["AssociationOverview"] = {
+        "DetailedStatus": rollup,
+        "InstanceAssociationStatusAggregatedCount": dict(sorted(counts.items())),
+    }
+    return out
 
 
 OPERATIONS: dict[str, Operation] = {
