@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from .._service.engine import Execution
     from .._service.fleet import OutcomeFunction
     from .._service.options import (
+        AlarmState,
+        CalendarState,
         DocumentType,
         OutcomeStatus,
         PlatformType,
@@ -368,7 +370,7 @@ class AssociationStub(_Configured):
         """Remove tag keys from a managed node; associations it no longer matches leave it."""
         self._require("untag_instance").backend.untag_instance(instance_id, keys)
 
-    def set_alarm_state(self, name: str, state: str, *, at: datetime | None = None) -> None:
+    def set_alarm_state(self, name: str, state: AlarmState, *, at: datetime | None = None) -> None:
         """Set a CloudWatch alarm's state from now (or from the simulated time ``at``) on.
 
         ``state`` is ``"OK"``, ``"ALARM"``, ``"INSUFFICIENT_DATA"``, or ``"UNKNOWN"`` for
@@ -377,7 +379,9 @@ class AssociationStub(_Configured):
         """
         self._require("set_alarm_state").backend.set_alarm_state(name, state, at)
 
-    def set_calendar_state(self, name: str, state: str, *, at: datetime | None = None) -> None:
+    def set_calendar_state(
+        self, name: str, state: CalendarState, *, at: datetime | None = None
+    ) -> None:
         """Set a Change Calendar ``"OPEN"`` or ``"CLOSED"`` from now (or from ``at``) on.
 
         An association with a closed calendar in CalendarNames does not run (D-CAL-1).

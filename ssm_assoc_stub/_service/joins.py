@@ -2,14 +2,14 @@
 
 Pure core, used by ``State`` under its lock.  ``Joins.changed`` is the one hook
 every change of the fleet goes through (``add_instance``, ``tag_instance``,
-``untag_instance``, ``remove_instance``, and the moto bridge's fleet sync): it
+``untag_instance``, and ``State.fleet_changed`` for the moto bridge's nodes): it
 compares each changed node before and after.  For every Targets association
 of a Command or Policy document that the node now matches and did not before:
 
 * an execution of it is in progress: the node is dispatched at once (D-RC-8);
 * otherwise it waits in ``pending`` and gets the association applied when the
   pending joins are started (D-RC-12): at the next SSM call, ``advance``,
-  ``settle``, ``run`` or ``executions``, at the same simulated instant.  All the
+  ``settle`` or ``run``, at the same simulated instant.  All the
   nodes that joined one association by then run as **one execution of their
   own** (a "join run"), with the association's MaxConcurrency and MaxErrors
   computed over them (D-RC-1), listed in DescribeAssociationExecutions like

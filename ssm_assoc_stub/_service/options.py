@@ -12,6 +12,8 @@ from typing import Literal
 import attrs
 
 __all__ = [
+    "AlarmState",
+    "CalendarState",
     "ClockMode",
     "DocumentType",
     "Options",
@@ -31,6 +33,8 @@ OutcomeStatus = Literal["Success", "Failed", "TimedOut"]
 PlatformType = Literal["Linux", "Windows", "MacOS"]
 DocumentType = Literal["Command", "Automation", "Policy"]
 SchemaVersion = Literal["1.2", "2.0", "2.2", "0.3"]
+AlarmState = Literal["OK", "ALARM", "INSUFFICIENT_DATA", "UNKNOWN"]
+CalendarState = Literal["OPEN", "CLOSED"]
 
 
 def _positive(instance: object, attribute: attrs.Attribute[int], value: int) -> None:

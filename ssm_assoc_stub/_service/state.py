@@ -398,8 +398,6 @@ class State:
     def executions(self, association_id: str) -> tuple[Execution, ...]:
         with self.lock:
             state = self.find(association_id)
-            if not self.engine.busy:
-                self.joins.start_pending()
             done = tuple(state.executions)
             current = self.engine.snapshot(association_id)
             return done + ((current,) if current is not None else ())
