@@ -78,13 +78,18 @@ def test_an_outcome_that_reads_through_the_client_never_corrupts_the_run(
 
 def test_an_outcome_that_creates_and_updates_starts_those_runs_after_it_returns() -> None:
     with AssociationStub(start_time=START) as stub:
-        nodes(stub, 3)
+        ids = nodes(stub, 3)
+        other = "i-0000000000000000f"
+        stub.add_instance(other)
         ssm = boto3.client("ssm", region_name="us-east-1")
         made: list[str] = []
+        # The two associations run on different nodes, so neither times the other out (D-RC-13).
+        outer_targets = [{"Key": "InstanceIds", "Values": ids}]
+        inner_targets = [{"Key": "InstanceIds", "Values": [other]}]
 
         def outcome(description: Mapping[str, Any], instance_id: str) -> str:
             if description.get("AssociationName") == "outer" and not made:
-                made.append(create(ssm, AssociationName="inner"))
+                made.append(create(ssm, AssociationName="inner", Targets=inner_targets))
                 # an update of the very association being dispatched: a second run follows
                 ssm.update_association(
                     AssociationId=description["AssociationId"],
@@ -94,7 +99,7 @@ def test_an_outcome_that_creates_and_updates_starts_those_runs_after_it_returns(
             return "Success"
 
         stub.set_outcome("*", outcome)
-        outer = create(ssm, AssociationName="outer")
+        outer = create(ssm, AssociationName="outer", Targets=outer_targets)
         assert not stub.backend.engine.running(outer)  # immediate: everything settled
         (inner,) = made
         assert [e.status for e in stub.executions(inner)] == ["Success"]

@@ -21,6 +21,13 @@ hands what would change a run (starting, stopping, adding targets) to
 same simulated time.  ``cancel`` is safe at any time: a cancelled run stops
 dispatching at once and its queued completions are dead entries.
 
+Built on them: a per-node index makes a dispatch time out the target of another
+association still running on that node (D-RC-13); a gate asked before each
+dispatch stops it while an alarm is in ALARM, the undispatched ending Cancelled
+(D-ALM-1); a cutoff event ends the running targets Cancelled at the end of a
+Duration window (D-DUR-1).  A target ended early leaves its completion entry on
+the heap; ``_Run._fire`` ignores it (its status is no longer InProgress).
+
 Extension points (for behaviours built on top):
 
 * ``_dispatch(run, instance_id)`` is the only place a target starts and
@@ -43,6 +50,7 @@ from typing import Any
 
 from .clock import Clock
 from .executions import (
+    CANCELLED,
     FAILED,
     IN_PROGRESS,
     PENDING,
@@ -72,6 +80,9 @@ _OUTCOME_CODES = {"Success": SUCCESS, "Failed": FAILED, "TimedOut": TIMED_OUT}
 _SORTED_CODES = sorted(range(len(STATUSES)), key=lambda code: STATUSES[code])
 _MAX_MS = 253402300799999  # 9999-12-31T23:59:59.999Z
 _MS = timedelta(milliseconds=1)
+_CUTOFF = -1  # the event argument of a Duration cutoff (D-DUR-1)
+#: Asked before each dispatch: the alarms that stop it, as ``(name, state)`` (D-ALM-1).
+Gate = Callable[[], tuple[tuple[str, str], ...]]
 _DURATIONS: dict[float, int] = {}  # seconds -> whole ms, as datetime arithmetic truncates
 
 
@@ -89,10 +100,10 @@ class _Run:
     """The mutable state of one execution in progress; its own event sink."""
 
     __slots__ = (
-        "_live", "association_id", "association_version", "counts", "created_ms", "ended",
-        "engine", "errors", "execution_id", "halted", "ids", "in_flight", "index", "last_end",
-        "next_index", "on_finish", "order", "outcome", "peak", "slots", "started", "status",
-        "threshold_ms", "tolerated", "__weakref__",
+        "_live", "alarms", "association_id", "association_version", "counts", "created_ms",
+        "cutoff", "ended", "engine", "errors", "execution_id", "gate", "halted", "ids",
+        "in_flight", "index", "last_end", "next_index", "on_finish", "order", "outcome", "peak",
+        "rest_code", "slots", "started", "status", "threshold_ms", "tolerated", "__weakref__",
     )  # fmt: skip
     association_id: str
     association_version: str
@@ -116,12 +127,21 @@ class _Run:
         self.counts = [0] * len(STATUSES)
         self.counts[PENDING] = len(order)
         self.in_flight = self.errors = self.peak = 0
-        self.halted = False  # no more dispatch: threshold crossed or stop()
+        self.halted = False  # no more dispatch: threshold crossed, stop(), alarm, cutoff
+        self.rest_code = SKIPPED  # what the undispatched end as once halted
         self.threshold_ms: int | None = None
         self.last_end: int | None = None
+        self.gate: Gate | None = None  # D-ALM-1
+        self.alarms: tuple[tuple[str, str], ...] = ()
+        self.cutoff = False  # a Duration cutoff is queued (D-DUR-1)
 
     def _fire(self, arg: int) -> None:
-        self.engine._complete(self, arg >> 3, arg & 7)
+        if arg == _CUTOFF:
+            self.engine._cut_off(self)
+            return
+        position = arg >> 3
+        if self.status[position] == IN_PROGRESS:  # else ended early (D-RC-13, D-DUR-1)
+            self.engine._complete(self, position, arg & 7)
 
 
 class Engine:
@@ -146,6 +166,8 @@ class Engine:
         self._default = default_max_concurrency
         self._trace = trace
         self._runs: dict[str, _Run] = TxDict()  # journaled: a failed call starts nothing
+        # D-RC-13: node -> (run, position) of the association running there
+        self._on_node: dict[str, tuple[_Run, int]] = TxDict()
         self._calling = 0  # outcome functions running (user code)
         self._depth = 0  # engine entries running
         self._deferred: list[Callable[[], None]] = []  # run when the engine is idle
@@ -213,10 +235,15 @@ class Engine:
         max_errors: str | None,
         outcome: Callable[[str], Outcome],
         on_finish: Callable[[Execution], None],
+        gate: Gate | None = None,
+        cutoff_after: float | None = None,
     ) -> None:
         """Start an execution now; ``on_finish`` gets the final record exactly once.
 
-        Duplicate ids in ``targets`` count once.  An exception from ``outcome`` (or
+        ``gate`` is asked before each dispatch; the alarms it names stop dispatch
+        and the undispatched end Cancelled (D-ALM-1).  ``cutoff_after`` seconds
+        after the start, running targets end Cancelled and the rest Skipped
+        (D-DUR-1).  Duplicate ids in ``targets`` count once.  An exception from ``outcome`` (or
         an outcome that is not ``(Success|Failed|TimedOut, seconds >= 0)``)
         abandons the execution as ``cancel`` would, and propagates.
         """
@@ -238,7 +265,12 @@ class Engine:
         run.tolerated = tolerated_errors(max_errors, total)
         run.outcome = outcome
         run.on_finish = on_finish
+        run.gate = gate
         self._runs[association_id] = run
+        if cutoff_after is not None:
+            run.cutoff = True
+            cutoff_ms = run.created_ms + _duration_ms(cutoff_after)
+            self._simulator.call_at_ms(cutoff_ms, run, _CUTOFF)
         self._enter(self._advance, run)
 
     def add_target(self, association_id: str, instance_id: str) -> bool:
@@ -253,8 +285,10 @@ class Engine:
             return False
         snapshot(run)  # once per transaction: a failed call leaves the run as it was
         run.index[instance_id] = -1
+        if not run.halted:
+            self._stopped_by_alarm(run)  # checked before each dispatch (D-ALM-1)
         if run.halted:
-            run.order.append(instance_id)  # after next_index: shown as Skipped
+            run.order.append(instance_id)  # after next_index: shown as Skipped/Cancelled
             self._skip(run, [instance_id])
         else:
             self._enter(self._dispatch, run, instance_id)
@@ -282,8 +316,9 @@ class Engine:
             return
         snapshot(run)  # once per transaction: a failed call leaves the run as it was
         run._live = False
-        if run.in_flight:
-            self._simulator.dead("execution", run.in_flight)
+        dead = run.in_flight + (1 if run.cutoff else 0)
+        if dead:
+            self._simulator.dead("execution", dead)
 
     # -- the state machine ----------------------------------------------------
     def _enter(self, step: Callable[..., Any], run: _Run, *args: Any) -> None:
@@ -319,6 +354,8 @@ class Engine:
             and run.in_flight < run.slots
             and run.next_index < len(order)
         ):
+            if run.gate is not None and self._stopped_by_alarm(run):
+                break
             instance_id = order[run.next_index]
             run.next_index += 1
             run.counts[PENDING] -= 1
@@ -358,12 +395,22 @@ class Engine:
         self._simulator.call_at_ms(end, run, position << 3 | code)
         if self._trace is not None:
             self._emit(run, "dispatch", instance_id, "InProgress")
+        previous = self._on_node.get(instance_id)
+        self._on_node[instance_id] = (run, position)
+        if previous is not None:
+            other, at = previous
+            if other is not run and other._live and other.status[at] == IN_PROGRESS:
+                # D-RC-13: one association at a time; the earlier one times out now.
+                self._complete(other, at, TIMED_OUT)
 
     def _complete(self, run: _Run, position: int, code: int) -> None:
         snapshot(run)  # once per transaction: a failed call leaves the run as it was
         self._depth += 1
         try:
             now = self._simulator.now_ms()
+            node = self._on_node.get(run.ids[position])
+            if node is not None and node[0] is run:
+                del self._on_node[run.ids[position]]
             run.status[position] = code
             run.ended[position] = now
             counts = run.counts
@@ -390,23 +437,63 @@ class Engine:
         if self._deferred and self._depth == 0:
             self._drain()
 
-    def _halt(self, run: _Run) -> None:
+    def _stopped_by_alarm(self, run: _Run) -> bool:
+        """D-ALM-1: ask the gate; an alarm halts dispatch, the rest end Cancelled."""
+        alarms = run.gate() if run.gate is not None else ()
+        if not alarms:
+            return False
+        run.alarms = alarms
+        self._halt(run, CANCELLED)
+        return True
+
+    def _cut_off(self, run: _Run) -> None:
+        """D-DUR-1: the end of the Duration window: running targets end Cancelled."""
+        snapshot(run)  # once per transaction: a failed call leaves the run as it was
+        run.cutoff = False
+        self._depth += 1
+        try:
+            now = self._simulator.now_ms()
+            status, counts, on_node = run.status, run.counts, self._on_node
+            cancelled = 0
+            for position, code in enumerate(status):
+                if code == IN_PROGRESS:
+                    status[position] = CANCELLED
+                    run.ended[position] = now
+                    node = on_node.get(run.ids[position])
+                    if node is not None and node[0] is run:
+                        del on_node[run.ids[position]]
+                    cancelled += 1
+            counts[IN_PROGRESS] -= cancelled
+            counts[CANCELLED] += cancelled
+            run.in_flight = 0
+            if cancelled:
+                run.last_end = now
+                self._simulator.dead("execution", cancelled)
+            self._halt(run)
+        finally:
+            self._depth -= 1
+        self._enter(self._advance, run)
+
+    def _halt(self, run: _Run, code: int = SKIPPED) -> None:
         if not run.halted:
             run.halted = True
+            run.rest_code = code
             self._skip(run, run.order[run.next_index :], pending=True)
 
     def _skip(self, run: _Run, instance_ids: list[str], *, pending: bool = False) -> None:
         if pending:
             run.counts[PENDING] -= len(instance_ids)
-        run.counts[SKIPPED] += len(instance_ids)
+        run.counts[run.rest_code] += len(instance_ids)
         if self._trace is not None:
             for instance_id in instance_ids:
-                self._emit(run, "skip", instance_id, "Skipped")
+                self._emit(run, "skip", instance_id, STATUSES[run.rest_code])
 
     def _finish(self, run: _Run) -> Execution:
         if self._runs.get(run.association_id) is run:
             del self._runs[run.association_id]
         run._live = False
+        if run.cutoff:  # its Duration cutoff will never fire
+            self._simulator.dead("execution", 1)
         execution = self._record(run, final=True, copy=False)
         run.index = {}  # the record does not need it; drop it now
         if self._trace is not None:
@@ -415,7 +502,7 @@ class Engine:
         return execution
 
     def _record(self, run: _Run, *, final: bool, copy: bool) -> Execution:
-        rest_code = SKIPPED if run.halted else PENDING
+        rest_code = run.rest_code if run.halted else PENDING
         if final:
             rest = run.order[run.next_index :]
             table = TargetTable(run.ids, run.status, run.started, run.ended, rest, rest_code)
@@ -446,6 +533,7 @@ class Engine:
             status_counts=MappingProxyType(counts),
             peak_concurrency=run.peak,
             threshold_crossed_at=None if run.threshold_ms is None else from_ms(run.threshold_ms),
+            triggered_alarms=run.alarms,
         )
 
     def _emit(self, run: _Run, kind: str, instance_id: str | None, status: str) -> None:

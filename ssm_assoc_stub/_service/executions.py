@@ -22,6 +22,7 @@ import attrs
 from .simulator import from_ms
 
 __all__ = [
+    "CANCELLED",
     "CODES",
     "FAILED",
     "IN_PROGRESS",
@@ -39,8 +40,9 @@ __all__ = [
 ]
 
 #: Per-target statuses, by code (the status byte of the table).
-STATUSES = ("Pending", "InProgress", "Success", "Failed", "TimedOut", "Skipped")
-PENDING, IN_PROGRESS, SUCCESS, FAILED, TIMED_OUT, SKIPPED = range(6)
+#: ``Cancelled``: stopped by an alarm (D-ALM-1) or by the end of a Duration window (D-DUR-1).
+STATUSES = ("Pending", "InProgress", "Success", "Failed", "TimedOut", "Skipped", "Cancelled")
+PENDING, IN_PROGRESS, SUCCESS, FAILED, TIMED_OUT, SKIPPED, CANCELLED = range(7)
 CODES = {name: code for code, name in enumerate(STATUSES)}
 _NONE = -1  # "not yet" in the time columns
 
@@ -239,6 +241,8 @@ class Execution:
     peak_concurrency: int
     threshold_crossed_at: datetime | None
     targets_kept: bool = True
+    #: D-ALM-1: the alarms that stopped dispatch, as ``(name, state)``; empty if none did.
+    triggered_alarms: tuple[tuple[str, str], ...] = ()
 
 
 @attrs.frozen

@@ -135,6 +135,7 @@ class AssociationState:
     # The execution whose result the Overview shows; cleared by an update (D-ST-1).
     overview_execution: Execution | None = None
     join_overview: JoinOverview | None = None  # after join runs (D-RC-12)
+    triggered_alarms: tuple[tuple[str, str], ...] = ()  # of the last execution (D-ALM-1)
     executions: deque[Execution] = attrs.field(factory=deque)
     # The latest result on each node, for per-node status: small tuples that pin
     # no execution (``executions.NodeResult``).

@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .errors import AssociationExecutionDoesNotExist, ValidationException
 from .executions import SKIPPED, TargetTable
 from .ops_status import output_source_id
-from .wire import legacy_targets, overview_to_api, spec_to_api
+from .wire import legacy_targets, overview_to_api, spec_to_api, triggered_alarms_to_api
 
 if TYPE_CHECKING:
     from .executions import Execution
@@ -270,6 +270,8 @@ def _execution_to_api(state: AssociationState, execution: Execution) -> dict[str
         alarms = state.versions[number - 1].spec.alarm_configuration
         if alarms is not None:
             out["AlarmConfiguration"] = json.loads(alarms)
+    if execution.triggered_alarms:  # D-ALM-1
+        out["TriggeredAlarms"] = triggered_alarms_to_api(execution.triggered_alarms)
     return out
 
 

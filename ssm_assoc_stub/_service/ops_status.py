@@ -237,9 +237,11 @@ def node_association_overview(backend: State, region: str, instance_id: str) -> 
     choice): ``Failed`` if any association's status there is Failed or TimedOut,
     ``Success`` if all are Success, else ``Pending``.
     """
+    instance = backend.fleet.require(instance_id)
     infos = [
         _status_info(backend, state, instance_id)
-        for state in _associations_of(backend, region, instance_id)
+        for state in backend.associations(region).values()
+        if targets_node(state.spec, instance_id, instance)
     ]
     if not infos:
         return {}

@@ -17,7 +17,7 @@ import attrs
 
 from .clock import Clock
 from .compliance import ComplianceStore
-from .conditions import ALARM_STATES, CALENDAR_STATES, Timeline
+from .conditions import ALARM_STATES, CALENDAR_STATES, Timeline, parse_alarm_configuration
 from .documents import Document, DocumentRegistry
 from .engine import Engine, Execution
 from .errors import (
@@ -285,6 +285,15 @@ class State:
         def outcome(instance_id: str) -> tuple[str, float]:
             return self.fleet.outcome(instance_id, describe)
 
+        alarm = parse_alarm_configuration(spec.alarm_configuration)
+        gate = None
+        if alarm is not None:
+            alarms, clock = self.alarms, self.clock
+
+            def gate() -> tuple[tuple[str, str], ...]:  # D-ALM-1
+                return alarm.triggered(alarms, clock.now)
+
+        window = spec.duration if spec.applies_only_at_cron_interval else None  # D-DUR-1
         self.engine.start(
             association_id=aid,
             association_version=str(version.version),
@@ -294,6 +303,8 @@ class State:
             max_errors=spec.max_errors,
             outcome=outcome,
             on_finish=lambda execution: self._finished(state, execution, join=join),
+            gate=gate,
+            cutoff_after=None if window is None else window * 3600.0,
         )
 
     def _refuse_inside_outcome(self, control: str) -> None:
@@ -325,6 +336,7 @@ class State:
         if join:
             state.join_overview = joined_overview(state, execution)
         self._keep(state, execution)
+        state.triggered_alarms = execution.triggered_alarms  # D-ALM-1: until a clean run
         state.last_execution_date = execution.created_time
         if execution.status == "Success":
             state.last_successful_execution_date = execution.created_time

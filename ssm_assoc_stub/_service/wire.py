@@ -27,6 +27,7 @@ __all__ = [
     "overview_to_api",
     "spec_to_api",
     "targets_to_api",
+    "triggered_alarms_to_api",
     "version_info",
 ]
 
@@ -133,6 +134,11 @@ def overview_to_api(overview: Overview) -> dict[str, Any]:
     return out
 
 
+def triggered_alarms_to_api(alarms: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
+    """``TriggeredAlarms``: ``AlarmStateInformation`` items (D-ALM-1)."""
+    return [{"Name": name, "State": state} for name, state in alarms]
+
+
 def legacy_status_to_api(status: LegacyStatus) -> dict[str, Any]:
     out: dict[str, Any] = {"Date": status.date, "Name": status.name, "Message": status.message}
     if status.additional_info is not None:
@@ -166,6 +172,8 @@ def description(
         out["LastExecutionDate"] = state.last_execution_date
     if state.last_successful_execution_date is not None:
         out["LastSuccessfulExecutionDate"] = state.last_successful_execution_date
+    if state.triggered_alarms:  # D-ALM-1
+        out["TriggeredAlarms"] = triggered_alarms_to_api(state.triggered_alarms)
     # In the output shape's member order, as botocore's parser returns it.
     return {member: out[member] for member in _DESCRIPTION_ORDER if member in out}
 
