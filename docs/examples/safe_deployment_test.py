@@ -33,9 +33,7 @@ def test_an_alarm_stops_a_rollout(ssm_assoc_stub: AssociationStub) -> None:
         AlarmConfiguration={"Alarms": [{"Name": "app-5xx"}]},
     )["AssociationDescription"]["AssociationId"]
 
-    (execution,) = ssm.describe_association_executions(AssociationId=aid)[
-        "AssociationExecutions"
-    ]
+    (execution,) = ssm.describe_association_executions(AssociationId=aid)["AssociationExecutions"]
     assert execution["Status"] == "Failed"
     assert execution["ResourceCountByStatus"] == "{Cancelled=2, Success=2}"
     assert execution["TriggeredAlarms"] == [{"Name": "app-5xx", "State": "ALARM"}]
