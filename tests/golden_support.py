@@ -20,6 +20,24 @@ TIME_KEYS = frozenset(
     }
 )
 ID_KEYS = frozenset({"AssociationId", "ExecutionId", "OutputSourceId"})
+# The managed nodes the golden pairs' legacy InstanceId associations name: on AWS they
+# were managed nodes, and D-CRT-3 refuses a legacy association on a node the stub
+# does not know, so the golden scenarios register them first (untagged, Linux).
+GOLDEN_NODES = (
+    "i-1234567890abcdef0",
+    "i-9876543210abcdef0",
+    "i-0cb2b964d3e14fd9f",
+    "i-0000293ffd8c57862",
+    "i-cdcd2233",
+    "i-1a2b3c4d",
+    "i-rraa3344",
+    "i-aabb2233",
+)
+
+
+def add_golden_nodes(stub: Any) -> None:
+    for node in GOLDEN_NODES:
+        stub.add_instance(node)
 
 
 def load(name: str) -> dict[str, Any]:

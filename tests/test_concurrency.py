@@ -164,6 +164,7 @@ def test_creates_from_many_threads_get_distinct_ids(stub: AssociationStub, clien
         ssm = shared if clients == "one shared client" else boto3.client("ssm", region_name=REGION)
         for n in range(25):
             legacy = f"i-{index:08x}{n:09x}"  # one legacy association per node
+            stub.add_instance(legacy)  # D-CRT-3: a known node
             created[index].append(create(ssm))
             created[index].append(
                 str(

@@ -55,6 +55,11 @@ def test_overview_lifecycle_in_manual_progression(manual: AssociationStub) -> No
     desc = create(ssm, MaxConcurrency="2")
     aid = desc["AssociationId"]
     assert desc["Overview"] == {"Status": "Pending", "DetailedStatus": "Creating"}  # D-ST-1
+    # D-ST-1 (sharpened): the run begins only once the clock moves; until then, Creating.
+    assert overview(ssm, aid) == {"Status": "Pending", "DetailedStatus": "Creating"}
+    assert manual.executions(aid) == ()
+    manual.advance(0)  # the run begins at the create's instant
+    assert manual.executions(aid)[-1].created_time == START
     assert overview(ssm, aid) == {  # D-ST-1: counts so far while it runs
         "Status": "Pending",
         "DetailedStatus": "InProgress",

@@ -316,11 +316,11 @@ def test_a_rejected_create_adds_no_node_to_the_fleet() -> None:
     try:
         ssm = _client()
         unknown = "i-0fffffffffffffff0"
-        with pytest.raises(ClientError) as caught:  # a shell script on a Linux node: no
+        with pytest.raises(ClientError) as caught:  # D-CRT-3: an unknown node is refused
             ssm.create_association(
                 Name="AWS-RunPowerShellScript", InstanceId=unknown, Parameters=SHELL
             )
-        assert caught.value.response["Error"]["Code"] == "UnsupportedPlatformType"
+        assert caught.value.response["Error"]["Code"] == "InvalidInstanceId"
         # Visible through the API: an association on every node now runs on it too.
         every_node = [{"Key": "InstanceIds", "Values": ["*"]}]
         created = ssm.create_association(

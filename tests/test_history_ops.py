@@ -292,6 +292,8 @@ def test_delete_stops_schedule_and_runs_in_progress(manual: AssociationStub) -> 
 
     manual.set_outcome("*", outcome)
     aid = create(ssm, MaxConcurrency="1", ScheduleExpression="rate(30 minutes)")
+    assert dispatched == []  # D-ST-1: the run begins once the clock moves
+    manual.advance(0)
     assert dispatched == [node(1)]  # first run started, one slot
     ssm.delete_association(AssociationId=aid)
     manual.advance(timedelta(hours=3))  # no more dispatch, no scheduled run
@@ -394,6 +396,8 @@ def test_execution_in_progress_is_listed_first(manual: AssociationStub) -> None:
     ssm = Client()
     fleet(manual, 4)
     aid = create(ssm, MaxConcurrency="2")
+    assert ssm.describe_association_executions(AssociationId=aid)["AssociationExecutions"] == []
+    manual.advance(0)  # D-ST-1: the run begins once the clock moves
     (running,) = ssm.describe_association_executions(AssociationId=aid)["AssociationExecutions"]
     assert (running["Status"], running["ResourceCountByStatus"]) == (
         "InProgress",
@@ -535,6 +539,8 @@ def test_node_status_in_progress_and_skipped(manual: AssociationStub) -> None:
     ids = fleet(manual, 3)
     manual.set_outcome(ids[0], "Failed")
     create(ssm, MaxConcurrency="1", MaxErrors="0")
+    assert statuses(ssm, ids[0])[0]["DetailedStatus"] == "Associated"  # D-ST-1: not begun
+    manual.advance(0)
     (running,) = statuses(ssm, ids[0])
     assert (running["Status"], running["ExecutionDate"]) == ("InProgress", START)
     assert "ExecutionSummary" not in running

@@ -300,7 +300,7 @@ def test_results_stay_readable_after_the_stub_stops() -> None:
         stub.set_outcome("*", "Success", duration=5)
         ssm = boto3.client("ssm", region_name=REGION)
         aid = ssm.create_association(
-            Name="AWS-HelloWorld", Targets=[{"Key": "InstanceIds", "Values": ["i-1"]}]
+            Name="AWS-UpdateSSMAgent", Targets=[{"Key": "InstanceIds", "Values": ["i-1"]}]
         )["AssociationDescription"]["AssociationId"]
         stub.advance(10)
         ended = stub.now

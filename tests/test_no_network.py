@@ -55,6 +55,7 @@ def guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 def _setup(stub: AssociationStub, ssm: Any) -> dict[str, str]:
     """An association that ran (so executions exist) and a legacy one; names for requests."""
     stub.add_instance(NODE, tags={"role": "web"})
+    stub.add_instance("i-0fedcba987654321f")  # D-CRT-3: a legacy association needs a known node
     created = ssm.create_association(
         Name="AWS-RunShellScript",
         Parameters=SHELL,

@@ -27,9 +27,15 @@ SHELL = {"commands": ["echo hi"]}
 TARGETS = [{"Key": "InstanceIds", "Values": ["i-1234567890abcdef0"]}]
 
 
+# The nodes the legacy InstanceId associations below name: D-CRT-3 needs them known.
+LEGACY_NODES = ("i-0cb2b964d3e14fd9f", "i-cdcd2233cdcd2233c", "i-1234567890abcdef0")
+
+
 @pytest.fixture
 def stub() -> Iterator[AssociationStub]:
     with AssociationStub(start_time=START, progression="manual") as active:
+        for node in LEGACY_NODES:
+            active.add_instance(node)
         yield active
 
 

@@ -32,7 +32,7 @@ def ssm(stub: AssociationStub) -> Any:
 
 def create(ssm: Any, tags: list[dict[str, str]] | None = None) -> str:
     extra = {"Tags": tags} if tags is not None else {}
-    answer = ssm.create_association(Name="AWS-HelloWorld", Targets=WEB, **extra)
+    answer = ssm.create_association(Name="AWS-UpdateSSMAgent", Targets=WEB, **extra)
     return str(answer["AssociationDescription"]["AssociationId"])
 
 

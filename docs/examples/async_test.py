@@ -21,7 +21,7 @@ async def create_and_describe() -> dict[str, str]:
     session = aiobotocore_session.get_session()
     async with session.create_client("ssm", region_name="eu-west-1") as ssm:  # bound here
         created = await ssm.create_association(
-            Name="AWS-HelloWorld", Targets=[{"Key": "InstanceIds", "Values": ["i-1"]}]
+            Name="AWS-UpdateSSMAgent", Targets=[{"Key": "InstanceIds", "Values": ["i-1"]}]
         )
         aid = created["AssociationDescription"]["AssociationId"]
         described = await ssm.describe_association(AssociationId=aid)

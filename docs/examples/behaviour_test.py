@@ -35,7 +35,7 @@ def error_of(info: pytest.ExceptionInfo[Any]) -> tuple[str, str, int]:
 def test_server_side_validation(ssm_assoc_stub: AssociationStub) -> None:
     ssm = ssm_client()
     with pytest.raises(ssm.exceptions.ClientError) as info:
-        ssm.create_association(Name="AWS-HelloWorld", Targets=WEB, MaxConcurrency="0")
+        ssm.create_association(Name="AWS-UpdateSSMAgent", Targets=WEB, MaxConcurrency="0")
     assert error_of(info) == (
         "ValidationException",
         "1 validation error detected: Value '0' at 'maxConcurrency' failed to satisfy "
@@ -76,7 +76,7 @@ def test_merge_semantics_keep_what_is_not_sent(ssm_assoc_stub: AssociationStub) 
 
 def test_versions_and_optimistic_concurrency(ssm_assoc_stub: AssociationStub) -> None:
     ssm = ssm_client()
-    aid = ssm.create_association(Name="AWS-HelloWorld", Targets=WEB)["AssociationDescription"][
+    aid = ssm.create_association(Name="AWS-UpdateSSMAgent", Targets=WEB)["AssociationDescription"][
         "AssociationId"
     ]
     for _ in range(3):
@@ -93,15 +93,28 @@ def test_versions_and_optimistic_concurrency(ssm_assoc_stub: AssociationStub) ->
     assert first["AssociationDescription"]["AssociationVersion"] == "1"
 
 
+@pytest.mark.ssm_assoc_stub(progression="manual")
 def test_legacy_instance_id_associations(ssm_assoc_stub: AssociationStub) -> None:
     ssm = ssm_client()
     node = "i-0123456789abcdef0"
+    with pytest.raises(ssm.exceptions.InvalidInstanceId):  # not a managed node yet
+        ssm.create_association(Name="AWS-UpdateSSMAgent", InstanceId=node)
+    ssm_assoc_stub.add_instance(node)
     created = ssm.create_association(Name="AWS-UpdateSSMAgent", InstanceId=node)
     status = created["AssociationDescription"]["Status"]
     assert (status["Name"], status["Message"]) == (
         "Associated",
         "Associated with AWS-UpdateSSMAgent",
     )
+    # Until the node reports its first result: Pending/Associated, one node pending.
+    overview = ssm.describe_association(Name="AWS-UpdateSSMAgent", InstanceId=node)[
+        "AssociationDescription"
+    ]["Overview"]
+    assert overview == {
+        "Status": "Pending",
+        "DetailedStatus": "Associated",
+        "AssociationStatusAggregatedCount": {"Pending": 1},
+    }
     with pytest.raises(ssm.exceptions.AssociationAlreadyExists):
         ssm.create_association(Name="AWS-UpdateSSMAgent", InstanceId=node)
 
@@ -117,16 +130,39 @@ def test_legacy_instance_id_associations(ssm_assoc_stub: AssociationStub) -> Non
     assert described["AssociationDescription"]["AssociationVersion"] == "1"
 
 
+def test_runbook_associations(ssm_assoc_stub: AssociationStub) -> None:
+    ssm = ssm_client()
+    with pytest.raises(ssm.exceptions.ClientError) as info:  # targets, no target parameter
+        ssm.create_association(Name="AWS-StartEC2Instance", Targets=WEB, MaxConcurrency="2")
+    assert error_of(info) == (
+        "ValidationException",
+        "Must specify both Automation Target Parameter Name and Targets",
+        400,
+    )
+    aid = ssm.create_association(
+        Name="AWS-StartEC2Instance",
+        AutomationTargetParameterName="InstanceId",
+        Targets=[{"Key": "ParameterValues", "Values": ["i-0123456789abcdef0"]}],
+        MaxConcurrency="2",
+    )["AssociationDescription"]["AssociationId"]
+    # The null-overwrite drops AutomationTargetParameterName if you do not send it again.
+    with pytest.raises(ssm.exceptions.ClientError):
+        ssm.update_association(AssociationId=aid, MaxConcurrency="1")
+    ssm.update_association(
+        AssociationId=aid, AutomationTargetParameterName="InstanceId", MaxConcurrency="1"
+    )
+
+
 def test_batch_entries_fail_one_by_one(ssm_assoc_stub: AssociationStub) -> None:
     ssm = ssm_client()
     answer = ssm.create_association_batch(
         Entries=[
-            {"Name": "AWS-HelloWorld", "Targets": WEB},
+            {"Name": "AWS-UpdateSSMAgent", "Targets": WEB},
             {"Name": "No-Such-Document", "Targets": WEB},
             {"Name": "AWS-RunShellScript", "Parameters": SHELL, "Targets": WEB},
         ]
     )
-    assert [s["Name"] for s in answer["Successful"]] == ["AWS-HelloWorld", "AWS-RunShellScript"]
+    assert [s["Name"] for s in answer["Successful"]] == ["AWS-UpdateSSMAgent", "AWS-RunShellScript"]
     (failed,) = answer["Failed"]
     assert failed["Fault"] == "Client"
     assert failed["Message"].startswith("Document No-Such-Document does not exist.")
@@ -136,13 +172,13 @@ def test_schedules(ssm_assoc_stub: AssociationStub) -> None:
     ssm = ssm_client()
     with pytest.raises(ssm.exceptions.InvalidSchedule) as info:
         ssm.create_association(
-            Name="AWS-HelloWorld", Targets=WEB, ScheduleExpression="rate(10 minutes)"
+            Name="AWS-UpdateSSMAgent", Targets=WEB, ScheduleExpression="rate(10 minutes)"
         )
     assert error_of(info)[1].startswith(
         "The schedule is invalid. Verify your cron or rate expression and try again."
     )
     ssm.create_association(
-        Name="AWS-HelloWorld", Targets=WEB, ScheduleExpression="cron(0 2 ? * SUN *)"
+        Name="AWS-UpdateSSMAgent", Targets=WEB, ScheduleExpression="cron(0 2 ? * SUN *)"
     )
 
 

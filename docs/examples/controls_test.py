@@ -22,13 +22,13 @@ WEB = [{"Key": "tag:role", "Values": ["web"]}]
 
 def test_calls_are_recorded(ssm_assoc_stub: AssociationStub) -> None:
     ssm = boto3.client("ssm", region_name="eu-west-1")
-    ssm.create_association(Name="AWS-HelloWorld", Targets=WEB)
+    ssm.create_association(Name="AWS-UpdateSSMAgent", Targets=WEB)
     with pytest.raises(ssm.exceptions.AssociationDoesNotExist):
         ssm.describe_association(AssociationId="00000000-0000-4000-8000-000000000000")
 
     created, failed = ssm_assoc_stub.calls
     assert created.operation == "CreateAssociation" and created.region == "eu-west-1"
-    assert created.params == {"Name": "AWS-HelloWorld", "Targets": WEB}
+    assert created.params == {"Name": "AWS-UpdateSSMAgent", "Targets": WEB}
     assert created.ok and created.response is not None
     assert failed.error == CallError(
         "AssociationDoesNotExist",
@@ -39,7 +39,7 @@ def test_calls_are_recorded(ssm_assoc_stub: AssociationStub) -> None:
 
 def test_inject_error(ssm_assoc_stub: AssociationStub) -> None:
     ssm = boto3.client("ssm", region_name="eu-west-1")
-    aid = ssm.create_association(Name="AWS-HelloWorld", Targets=WEB)["AssociationDescription"][
+    aid = ssm.create_association(Name="AWS-UpdateSSMAgent", Targets=WEB)["AssociationDescription"][
         "AssociationId"
     ]
     ssm_assoc_stub.inject_error("UpdateAssociation", "TooManyUpdates", "slow down", count=2)
@@ -72,7 +72,9 @@ def test_fleet_outcomes_and_the_clock(ssm_assoc_stub: AssociationStub) -> None:
         MaxConcurrency="2",
     )["AssociationDescription"]["AssociationId"]
 
-    # progression="manual": the run started at the call, and waits for the clock
+    # progression="manual": the run begins once the clock moves, and waits for it
+    assert stub.executions(aid) == ()
+    stub.advance(0)  # the run begins at the create's instant
     running = stub.executions(aid)[-1]
     assert running.status == "InProgress"
     assert dict(running.status_counts) == {"InProgress": 2, "Pending": 2}

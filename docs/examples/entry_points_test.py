@@ -17,7 +17,7 @@ import pytest
 from ssm_assoc_stub import AssociationStub, StubStateError, current_stub
 
 REGION = "eu-west-1"
-HELLO = {"Name": "AWS-HelloWorld", "Targets": [{"Key": "InstanceIds", "Values": ["i-1"]}]}
+HELLO = {"Name": "AWS-UpdateSSMAgent", "Targets": [{"Key": "InstanceIds", "Values": ["i-1"]}]}
 
 
 # -- context manager ---------------------------------------------------------------
@@ -140,5 +140,5 @@ def test_the_fixture(ssm_assoc_stub: AssociationStub) -> None:
 @pytest.mark.ssm_assoc_stub(strict_fleet=True, progression="manual")
 def test_the_marker_passes_options(ssm_assoc_stub: AssociationStub) -> None:
     ssm = boto3.client("ssm", region_name=REGION)
-    with pytest.raises(ssm.exceptions.InvalidInstanceId):
-        ssm.create_association(Name="AWS-UpdateSSMAgent", InstanceId="i-0123456789abcdef0")
+    with pytest.raises(ssm.exceptions.InvalidInstanceId):  # strict: unknown nodes are refused
+        ssm.describe_instance_associations_status(InstanceId="i-0123456789abcdef0")

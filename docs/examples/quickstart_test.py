@@ -60,7 +60,7 @@ def test_with_the_context_manager() -> None:
     with AssociationStub() as stub:
         ssm = boto3.client("ssm", region_name="eu-west-1")  # created inside: bound
         ssm.create_association(
-            Name="AWS-HelloWorld", Targets=[{"Key": "InstanceIds", "Values": [NODE]}]
+            Name="AWS-UpdateSSMAgent", Targets=[{"Key": "InstanceIds", "Values": [NODE]}]
         )
         assert stub.calls_to("CreateAssociation")[0].ok
     assert len(stub.calls) == 1  # the record outlives the block
@@ -70,6 +70,6 @@ def test_with_the_context_manager() -> None:
 def test_with_the_decorator() -> None:
     ssm = boto3.client("ssm", region_name="eu-west-1")
     ssm.create_association(
-        Name="AWS-HelloWorld", Targets=[{"Key": "InstanceIds", "Values": [NODE]}]
+        Name="AWS-UpdateSSMAgent", Targets=[{"Key": "InstanceIds", "Values": [NODE]}]
     )
     assert len(current_stub().calls) == 1  # the stub the decorator started

@@ -18,6 +18,7 @@ __all__ = [
     "OUTCOME_STATUSES",
     "Fleet",
     "Instance",
+    "NodeSource",
     "OutcomeFunction",
     "is_instance_ids_key",
     "target_matches",
@@ -32,6 +33,8 @@ MAX_DURATION = 366 * 24 * 3600.0  # a year: longer than any run AWS lets a docum
 NODE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}")
 PLATFORMS = ("Linux", "Windows", "MacOS")
 
+# fn(instance id) -> (tags, platform) of a node known elsewhere (e.g. moto's EC2), or None
+NodeSource = Callable[[str], "tuple[Mapping[str, str], str] | None"]
 # fn(association description dict, instance id) -> status | (status, duration)
 OutcomeFunction = Callable[[Mapping[str, Any], str], str | tuple[str, float]]
 
@@ -117,6 +120,7 @@ class Fleet:
         self._instances: dict[str, Instance] = TxDict()
         self._counter = 0
         self._outcomes: dict[str, _Outcome] = TxDict()
+        self._sources: list[NodeSource] = []
 
     # -- nodes ---------------------------------------------------------------
     def add(
@@ -143,7 +147,27 @@ class Fleet:
         return self._instances.get(instance_id)
 
     def known(self, instance_id: str) -> bool:
-        return instance_id in self._instances
+        """The one fleet question, "is this node known?" (D-CRT-3).
+
+        True for a node added with ``add`` and for one a registered source
+        (``add_source``, e.g. the moto bridge's EC2 instances) knows.  Changes nothing.
+        """
+        return instance_id in self._instances or self._from_sources(instance_id) is not None
+
+    def add_source(self, source: NodeSource) -> None:
+        """Let ``source`` answer ``known`` for nodes not added here (first answer wins).
+
+        A node a source knows joins the fleet (with the source's tags and platform)
+        the first time an association reaches it.
+        """
+        self._sources.append(source)
+
+    def _from_sources(self, instance_id: str) -> tuple[Mapping[str, str], str] | None:
+        for source in self._sources:
+            found = source(instance_id)
+            if found is not None:
+                return found
+        return None
 
     def require(self, instance_id: str) -> Instance | None:
         """The node if known; ``InvalidInstanceId`` for an unknown one in strict mode.
@@ -151,15 +175,20 @@ class Fleet:
         Never adds a node: callers that must not change state on failure use it.
         """
         instance = self._instances.get(instance_id)
-        if instance is None and self.strict:
+        if instance is None and self.strict and not self.known(instance_id):
             raise InvalidInstanceId(f"Instance {instance_id} is not a valid managed node.")
         return instance
 
     def ensure(self, instance_id: str) -> Instance | None:
         """The node, added on the fly as an online Linux node unless strict."""
         instance = self._instances.get(instance_id)
-        if instance is None and not self.strict and NODE_ID.fullmatch(instance_id):
-            instance = self.add(instance_id)  # a value that is no node id names no node
+        if instance is None:
+            found = self._from_sources(instance_id)
+            if found is not None:
+                tags, platform = found
+                instance = self.add(instance_id, tags=tags, platform=platform)
+            elif not self.strict and NODE_ID.fullmatch(instance_id):
+                instance = self.add(instance_id)  # a value that is no node id names no node
         return instance
 
     def _next_order(self) -> int:
@@ -181,6 +210,9 @@ class Fleet:
             return [instance_id] if self.ensure(instance_id) is not None else []
         if not targets:
             return []
+        for target in targets:
+            if target.key == "ParameterValues":  # D-RB-1: a runbook fans out over the values
+                return list(dict.fromkeys(target.values))
         ordered: list[str] | None = None
         filters: list[Target] = []
         for target in targets:
@@ -243,7 +275,11 @@ def target_matches(instance: Instance, target: Target) -> bool:
         return value is not None and value in target.values
     if key == "tag-key":
         return any(k in instance.tags for k in target.values)
-    # Resource groups and the Automation placeholder reach no managed node.
+    if key == "AWS::EC2::Instance":  # D-RB-1: every EC2 node (``i-`` ids) for ``*``
+        return instance.instance_id.startswith("i-") and (
+            "*" in target.values or instance.instance_id in target.values
+        )
+    # Resource groups, cloud connectors and the Automation placeholder reach no managed node.
     return False
 
 

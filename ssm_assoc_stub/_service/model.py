@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Mapping
 from datetime import datetime
+from types import MappingProxyType
 
 import attrs
 
@@ -20,6 +21,8 @@ __all__ = [
     "AssociationState",
     "AssociationVersion",
     "JoinOverview",
+    "CREATING",
+    "LEGACY_ASSOCIATED",
     "LegacyStatus",
     "OutputLocation",
     "Overview",
@@ -112,6 +115,12 @@ class JoinOverview:
     version: int
     overview: Overview
     statuses: Mapping[str, str]  # node -> latest status, the full run's and the joiners'
+
+
+#: The Overview a create or update answers with, and shows until a run begins (D-ST-1).
+CREATING = Overview("Pending", "Creating")
+#: A legacy association's Overview from its create until its node reports (D-ST-1).
+LEGACY_ASSOCIATED = Overview("Pending", "Associated", MappingProxyType({"Pending": 1}))
 
 
 @attrs.define(on_setattr=journaled_setattr)

@@ -23,7 +23,13 @@ from .errors import (
     StatusUnchanged,
     ValidationException,
 )
-from .model import AssociationSpec, AssociationState, AssociationVersion, LegacyStatus
+from .model import (
+    CREATING,
+    AssociationSpec,
+    AssociationState,
+    AssociationVersion,
+    LegacyStatus,
+)
 from .rules import check_not_duplicate, check_spec, check_tags
 from .wire import FIELD_TO_MEMBER, description, spec_fields_from_api, version_info
 
@@ -54,6 +60,12 @@ def _describe(
     backend: State, state: AssociationState, version: AssociationVersion | None = None
 ) -> dict[str, Any]:
     return description(state, version or state.latest, backend.overview(state))
+
+
+def _answer(state: AssociationState) -> dict[str, Any]:
+    """What a create or update answers: nothing has begun yet, so ``Pending``/``Creating``
+    (D-ST-1; legacy associations too, as the golden creates show)."""
+    return description(state, state.latest, CREATING)
 
 
 def _check_limit(backend: State, region: str, adding: int) -> None:
@@ -96,7 +108,7 @@ def create_association(backend: State, region: str, body: Body) -> dict[str, Any
     check_not_duplicate(backend, region, spec)
     _check_limit(backend, region, 1)
     state = _create(backend, region, spec, tags)
-    return {"AssociationDescription": _describe(backend, state)}
+    return {"AssociationDescription": _answer(state)}
 
 
 def create_association_batch(backend: State, region: str, body: Body) -> dict[str, Any]:
@@ -126,7 +138,7 @@ def create_association_batch(backend: State, region: str, body: Body) -> dict[st
             seen_legacy.add(key)
         accepted.append(spec)
     _check_limit(backend, region, len(accepted))
-    successful = [_describe(backend, _create(backend, region, spec, ())) for spec in accepted]
+    successful = [_answer(_create(backend, region, spec, ())) for spec in accepted]
     return {"Successful": successful, "Failed": failed}
 
 
@@ -189,13 +201,19 @@ def update_association(backend: State, region: str, body: Body) -> dict[str, Any
             changes[field] = getattr(old, field)
         else:
             changes[field] = None  # the documented null-overwrite (D-UPD-1)
-    spec = check_spec(backend, region, AssociationSpec(**changes), creating=False)
+    spec = check_spec(
+        backend,
+        region,
+        AssociationSpec(**changes),
+        creating=False,
+        targets_sent="targets" in sent_fields,
+    )
     now = backend.clock.now
     state.versions.append(AssociationVersion(len(state.versions) + 1, now, spec))  # D-VER-3
     state.last_update = now
     state.overview_execution = None
     _plan(backend, state, created=False)
-    return {"AssociationDescription": _describe(backend, state)}
+    return {"AssociationDescription": _answer(state)}
 
 
 def _sent(body: Body, field: str) -> bool:

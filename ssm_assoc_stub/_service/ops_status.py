@@ -134,6 +134,8 @@ def _latest_result(
     backend: State, state: AssociationState, instance_id: str
 ) -> tuple[str, str, TargetResult] | None:
     """``(execution id, association version, result)`` of the node's latest run; O(1)."""
+    if state.is_legacy and not state.node_results:
+        return None  # D-ST-1: Pending/Associated until the node reports a first result
     aid = state.association_id
     result = backend.engine.current_result(aid, instance_id)
     if result is not None and result.status == "InProgress":

@@ -10,9 +10,10 @@ takes the lock and answers in three steps:
    touched.  After this step every member an operation reads has its modelled
    type (a string is a ``str``, a list a ``list``, ...).
 2. **Act, in a transaction.**  The operation runs inside
-   ``journal.transaction()``, then the executions the call triggered start (so
-   the response itself still shows Pending/Creating, D-ST-1) and, with
-   ``progression="immediate"``, run to completion on the simulated timeline.
+   ``journal.transaction()``, then the executions the call triggered are planned
+   at the call's instant (so the response, and every read until the clock moves,
+   still shows Pending/Creating, D-ST-1) and, with ``progression="immediate"``,
+   run to completion on the simulated timeline at once.
    If anything raises, every change is rolled back: a ``ServiceError`` reaches
    the caller as AWS's error; an exception from the test's own outcome function
    is re-raised as it is; any other exception is a bug in the stub and becomes
@@ -119,8 +120,7 @@ class Backend(State):
             triggered = self._triggered
         finally:
             self._triggered = outer
-        for state in triggered:
-            self.start_execution(state)
+        self.begin_triggered(triggered)
         if triggered and immediate:
             self.simulator.settle()
         return response

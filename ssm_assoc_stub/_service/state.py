@@ -7,6 +7,7 @@ The entry point that dispatches calls is ``service.Backend``.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -19,7 +20,7 @@ from .clock import Clock
 from .compliance import ComplianceStore
 from .conditions import ALARM_STATES, CALENDAR_STATES, Timeline, parse_alarm_configuration
 from .documents import Document, DocumentRegistry
-from .engine import Engine, Execution
+from .engine import Engine, Execution, Handle
 from .errors import (
     AssociationDoesNotExist,
     InvalidAssociationVersion,
@@ -32,7 +33,14 @@ from .ids import IdKind, IdSource
 from .joins import Joins, joined_overview
 from .journal import TxDict
 from .misuse import StubStateError, user_errors
-from .model import AssociationSpec, AssociationState, AssociationVersion, Overview
+from .model import (
+    CREATING,
+    LEGACY_ASSOCIATED,
+    AssociationSpec,
+    AssociationState,
+    AssociationVersion,
+    Overview,
+)
 from .options import Options
 from .pagination import Ordered, Paginator
 from .scheduling import Scheduler
@@ -89,6 +97,19 @@ class State:
         self.external: ExternalSource | None = None
         # region -> the associations under stable positions, for O(page) listings
         self._ordered: dict[str, Ordered[AssociationState]] = {}
+        self.fleet.add_source(self._external_node)  # D-CRT-3: moto's instances are known
+        # association id -> the start a call triggered, waiting for the clock (D-ST-1)
+        self._pending_starts: dict[str, Handle] = TxDict()
+
+    def _external_node(self, instance_id: str) -> tuple[Mapping[str, str], str] | None:
+        """A running instance of the rest of AWS (moto's EC2), as a fleet source."""
+        source = self.external
+        if source is None or not source.active():
+            return None
+        for node in source.nodes() or ():
+            if node.instance_id == instance_id:
+                return node.tags, node.platform
+        return None
 
     def use_source(self, source: ExternalSource | None) -> None:
         """What the next call reads for documents and nodes the stub does not hold."""
@@ -214,12 +235,36 @@ class State:
         """Run ``state`` once the current call has been answered."""
         self._triggered.append(state)
 
+    def begin_triggered(self, states: list[AssociationState]) -> None:
+        """D-ST-1 (sharpened): a run a call triggers begins once the clock moves on.
+
+        Each is an ``"execution"`` event at the call's instant: the next ``advance``
+        (whatever its step), ``settle`` or ``run`` starts it at that instant, so
+        until then the association reads ``Pending``/``Creating``.  A start still
+        waiting absorbs later triggers (it runs the latest version when it begins).
+        """
+        now = self.clock.now
+        for state in states:
+            aid = state.association_id
+            if aid in self._pending_starts or state.deleted:
+                continue
+            self._pending_starts[aid] = self.simulator.call_at(
+                now, functools.partial(self._begin, state), kind="execution"
+            )
+
+    def _begin(self, state: AssociationState) -> None:
+        self._pending_starts.pop(state.association_id, None)
+        self.start_execution(state)
+
     def schedule(self, state: AssociationState, *, created: bool) -> None:
         self.scheduler.plan(state, created=created)
 
     def delete(self, state: AssociationState) -> None:
         state.deleted = True
         self.joins.forget(state)
+        pending = self._pending_starts.pop(state.association_id, None)
+        if pending is not None:
+            pending.cancel()
         self.scheduler.cancel(state)
         self.engine.cancel(state.association_id)
         del self.associations(state.region)[state.association_id]
@@ -233,7 +278,13 @@ class State:
 
     # -- executions ------------------------------------------------------------
     def overview(self, state: AssociationState) -> Overview:
-        """D-ST-1."""
+        """D-ST-1.
+
+        A legacy InstanceId association reads ``Pending``/``Associated`` with
+        ``{"Pending": 1}`` from its create until its node reports a first result.
+        """
+        if state.is_legacy and not state.node_results:
+            return LEGACY_ASSOCIATED
         counts = self.engine.progress_counts(state.association_id)
         if counts is not None and not state.rerun_after_stop:
             return Overview("Pending", "InProgress", dict(counts))
@@ -246,7 +297,7 @@ class State:
         ):
             return joined.overview  # D-RC-12: the last full run with the join runs since
         if execution is None:
-            return Overview("Pending", "Creating")
+            return CREATING
         return Overview(execution.status, execution.detailed_status, dict(execution.status_counts))
 
     def start_execution(self, state: AssociationState) -> None:
