@@ -120,7 +120,7 @@ def test_an_empty_instance_ids_value_names_no_node_and_is_recorded(
 ) -> None:
     # Used to store the association, then crash (ValueError) with the call unrecorded.
     response = ssm.create_association(
-        Name="AWS-HelloWorld", Targets=[{"Key": "InstanceIds", "Values": [""]}]
+        Name="AWS-UpdateSSMAgent", Targets=[{"Key": "InstanceIds", "Values": [""]}]
     )
     association_id = response["AssociationDescription"]["AssociationId"]
     assert stub.calls[-1].operation == "CreateAssociation" and stub.calls[-1].ok

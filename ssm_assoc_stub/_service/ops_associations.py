@@ -57,15 +57,16 @@ def _parse_tags(body: Body) -> tuple[tuple[str, str], ...]:
 
 
 def _describe(
-    backend: State, state: AssociationState, version: AssociationVersion | None = None
+    backend: State,
+    state: AssociationState,
+    version: AssociationVersion | None = None,
+    *,
+    answer: bool = False,
 ) -> dict[str, Any]:
-    return description(state, version or state.latest, backend.overview(state))
-
-
-def _answer(state: AssociationState) -> dict[str, Any]:
-    """What a create or update answers: nothing has begun yet, so ``Pending``/``Creating``
-    (D-ST-1; legacy associations too, as the golden creates show)."""
-    return description(state, state.latest, CREATING)
+    """The description; ``answer``: what a create or update answers, before anything has
+    begun, so ``Pending``/``Creating`` (D-ST-1; legacy ones too, as the golden creates show)."""
+    overview = CREATING if answer else backend.overview(state)
+    return description(state, version or state.latest, overview)
 
 
 def _check_limit(backend: State, region: str, adding: int) -> None:
@@ -108,7 +109,7 @@ def create_association(backend: State, region: str, body: Body) -> dict[str, Any
     check_not_duplicate(backend, region, spec)
     _check_limit(backend, region, 1)
     state = _create(backend, region, spec, tags)
-    return {"AssociationDescription": _answer(state)}
+    return {"AssociationDescription": _describe(backend, state, answer=True)}
 
 
 def create_association_batch(backend: State, region: str, body: Body) -> dict[str, Any]:
@@ -138,7 +139,9 @@ def create_association_batch(backend: State, region: str, body: Body) -> dict[st
             seen_legacy.add(key)
         accepted.append(spec)
     _check_limit(backend, region, len(accepted))
-    successful = [_answer(_create(backend, region, spec, ())) for spec in accepted]
+    successful = [
+        _describe(backend, _create(backend, region, spec, ()), answer=True) for spec in accepted
+    ]
     return {"Successful": successful, "Failed": failed}
 
 
@@ -213,7 +216,7 @@ def update_association(backend: State, region: str, body: Body) -> dict[str, Any
     state.last_update = now
     state.overview_execution = None
     _plan(backend, state, created=False)
-    return {"AssociationDescription": _answer(state)}
+    return {"AssociationDescription": _describe(backend, state, answer=True)}
 
 
 def _sent(body: Body, field: str) -> bool:
