@@ -26,7 +26,7 @@ def scenario(**options: Any) -> dict[str, list[str]]:
         stub.add_instance(NODE)
         for _ in range(2):
             created = ssm.create_association(
-                Name="AWS-HelloWorld", Targets=[{"Key": "InstanceIds", "Values": [NODE]}]
+                Name="AWS-UpdateSSMAgent", Targets=[{"Key": "InstanceIds", "Values": [NODE]}]
             )
             association_id = created["AssociationDescription"]["AssociationId"]
             ids["association"].append(association_id)
