@@ -21,6 +21,7 @@ the installed botocore.  Drawn requests are:
 from __future__ import annotations
 
 import functools
+import re
 import string
 from datetime import datetime, timezone
 from typing import Any
@@ -133,7 +134,7 @@ def _valid_string_named(name: str) -> SearchStrategy[str]:
     pattern = meta.get("pattern")
     regex = compile_java_pattern(pattern) if pattern else None
     if regex is not None:
-        drawn = st.from_regex(regex, fullmatch=True)
+        drawn = _from_regex(regex)
         if low is not None or high is not None:
             drawn = drawn.filter(lambda s: (low or 0) <= len(s) <= (high or len(s)))
         return drawn
@@ -141,6 +142,25 @@ def _valid_string_named(name: str) -> SearchStrategy[str]:
     return st.text(
         min_size=floor, max_size=min(high if high is not None else 10**9, floor + _MAX_TEXT)
     )
+
+
+def _from_regex(regex: re.Pattern[str]) -> SearchStrategy[str]:
+    """Strings that fullmatch ``regex``, on every hypothesis version the project allows.
+
+    Some hypothesis releases (6.155 among them) refuse a pattern compiled with
+    ``re.ASCII`` whose classes name non-ASCII characters (``[^\\x85]``, Java's line
+    terminators) with ``IncompatibleWithAlphabet``.  Then the same pattern without
+    the flag generates, and the compiled pattern filters.
+    """
+    drawn = st.from_regex(regex, fullmatch=True)
+    try:
+        drawn.validate()
+    except Exception:  # hypothesis.errors.InvalidArgument subclasses, by version
+        unflagged = re.compile(regex.pattern, regex.flags & ~re.ASCII)
+        drawn = st.from_regex(unflagged, fullmatch=True).filter(
+            lambda text: regex.fullmatch(text) is not None
+        )
+    return drawn
 
 
 def _valid(shape: Any, invalid: int) -> SearchStrategy[Any]:

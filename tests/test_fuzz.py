@@ -51,7 +51,11 @@ REGION = "eu-west-1"
 SHELL = {"commands": ["echo hi"]}
 FAST = settings(
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.large_base_example,
+    ],
 )
 
 

@@ -63,7 +63,7 @@ from .executions import (
     TargetTable,
     TraceEvent,
 )
-from .journal import TxDict, snapshot
+from .journal import TxDict, fresh, snapshot
 from .ratecontrol import (
     MAX_CONCURRENCY_PATTERN,
     concurrency_slots,
@@ -257,6 +257,7 @@ class Engine:
         order = list(index)
         total = len(order)
         run = _Run(self, order, index)
+        fresh(run)  # a failed call drops it whole: no per-change undo
         run.association_id = association_id
         run.association_version = association_version
         run.execution_id = execution_id

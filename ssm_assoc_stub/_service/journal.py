@@ -42,6 +42,7 @@ __all__ = [
     "TxDict",
     "TxList",
     "current",
+    "fresh",
     "journaled_setattr",
     "record",
     "snapshot",
@@ -59,11 +60,21 @@ _MISSING = object()
 class Journal:
     """The undo entries of one open transaction, oldest first."""
 
-    __slots__ = ("_copied", "_undo")
+    __slots__ = ("_copied", "_fresh", "_undo")
 
     def __init__(self) -> None:
         self._undo: list[Callable[[], None]] = []
-        self._copied: set[int] = set()  # ids of containers copied whole already
+        self._copied: set[int] = set()  # ids of objects saved whole already (or fresh)
+        self._fresh: list[Any] = []  # objects made in this transaction, kept alive
+
+    def fresh(self, obj: Any) -> None:
+        """``obj`` was made in this transaction: undoing its creation undoes it whole.
+
+        Its own changes need no undo entries (whatever holds it is restored), so
+        ``snapshot`` and the hooks skip it.
+        """
+        self._fresh.append(obj)
+        self._copied.add(id(obj))
 
     def __len__(self) -> int:
         return len(self._undo)
@@ -89,6 +100,7 @@ class Journal:
         """Undo every change, newest first (hooks are off while undoing)."""
         undo, self._undo = self._undo, []
         self._copied.clear()
+        self._fresh.clear()
         previous = getattr(_LOCAL, "journal", None)
         _LOCAL.journal = None
         try:
@@ -99,8 +111,12 @@ class Journal:
 
     def absorb(self, inner: Journal) -> None:
         """A nested transaction committed: its changes now belong to this one."""
+        if not self._undo and not self._copied:
+            self._undo, self._copied, self._fresh = inner._undo, inner._copied, inner._fresh
+            return
         self._undo.extend(inner._undo)
         self._copied.update(inner._copied)
+        self._fresh.extend(inner._fresh)
 
 
 def current() -> Journal | None:
@@ -123,6 +139,13 @@ def transaction() -> Iterator[Journal]:
     _LOCAL.journal = outer
     if outer is not None:
         outer.absorb(journal)
+
+
+def fresh(obj: Any) -> None:
+    """Mark ``obj`` as made in the open transaction (see ``Journal.fresh``)."""
+    journal = getattr(_LOCAL, "journal", None)
+    if journal is not None:
+        journal.fresh(obj)
 
 
 def record(undo: Callable[[], None]) -> None:
@@ -167,7 +190,7 @@ def _attribute_names(obj: Any) -> list[str]:
 def journaled_setattr(instance: Any, attribute: Any, value: T) -> T:
     """``attrs`` ``on_setattr`` hook: log the attribute's old value, then set ``value``."""
     journal = getattr(_LOCAL, "journal", None)
-    if journal is not None:
+    if journal is not None and id(instance) not in journal._copied:
         name = attribute.name
         old = getattr(instance, name, _MISSING)
         if old is not _MISSING:

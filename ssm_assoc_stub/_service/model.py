@@ -14,7 +14,7 @@ from types import MappingProxyType
 import attrs
 
 from .executions import Execution, NodeResult
-from .journal import TxDeque, TxDict, TxList, journaled_setattr
+from .journal import TxDeque, TxDict, TxList, fresh, journaled_setattr
 
 __all__ = [
     "AssociationSpec",
@@ -156,6 +156,7 @@ class AssociationState:
     deleted: bool = False
 
     def __attrs_post_init__(self) -> None:
+        fresh(self)  # made in a call: dropped whole if the call fails
         self.versions = TxList(self.versions)
         self.executions = TxDeque(self.executions, maxlen=self.history_limit)
         self.node_results = TxDict(self.node_results)
