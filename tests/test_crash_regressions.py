@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import boto3
@@ -331,3 +331,18 @@ def test_a_run_that_would_end_after_year_9999_stays_in_progress() -> None:
         stub.advance(1)
         (execution,) = stub.executions(association_id)
         assert execution.status == "InProgress"
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        datetime(1, 1, 1, 1, tzinfo=timezone(timedelta(hours=5))),
+        datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-5))),
+    ],
+    ids=["before-year-1-in-utc", "after-year-9999-in-utc"],
+)
+def test_a_start_time_outside_the_datetime_range_in_utc_is_refused_at_once(
+    start: datetime,
+) -> None:
+    with pytest.raises(ValueError, match="outside years 1 to 9999"):
+        AssociationStub(start_time=start)

@@ -6,7 +6,7 @@ Every option is keyword-only on ``AssociationStub`` and stored here unchanged;
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Literal
 
 import attrs
@@ -95,3 +95,11 @@ class Options:
             raise TypeError(f"start_time must be an aware datetime, got {self.start_time!r}")
         if self.start_time is not None and self.start_time.tzinfo is None:
             raise ValueError("start_time must be timezone-aware (e.g. tzinfo=timezone.utc)")
+        if self.start_time is not None:
+            try:
+                self.start_time.astimezone(timezone.utc)
+            except OverflowError:
+                raise ValueError(
+                    f"start_time {self.start_time.isoformat()} is outside years 1 to 9999 "
+                    "once in UTC"
+                ) from None
