@@ -63,7 +63,7 @@ from .executions import (
     TargetTable,
     TraceEvent,
 )
-from .journal import TxDict, fresh, snapshot
+from .journal import TxDict, TxList, fresh, snapshot
 from .ratecontrol import (
     MAX_CONCURRENCY_PATTERN,
     concurrency_slots,
@@ -170,7 +170,7 @@ class Engine:
         self._on_node: dict[str, tuple[_Run, int]] = TxDict()
         self._calling = 0  # outcome functions running (user code)
         self._depth = 0  # engine entries running
-        self._deferred: list[Callable[[], None]] = []  # run when the engine is idle
+        self._deferred: list[Callable[[], None]] = TxList()  # run when the engine is idle
         self._draining = False
 
     # -- queries --------------------------------------------------------------

@@ -103,11 +103,17 @@ class Journal:
         self._fresh.clear()
         previous = getattr(_LOCAL, "journal", None)
         _LOCAL.journal = None
+        failure: BaseException | None = None
         try:
             for step in reversed(undo):
-                step()
+                try:
+                    step()
+                except Exception as error:  # undo the rest anyway; raise the first after
+                    failure = failure or error
         finally:
             _LOCAL.journal = previous
+        if failure is not None:
+            raise RuntimeError("ssm_assoc_stub could not undo a failed call") from failure
 
     def absorb(self, inner: Journal) -> None:
         """A nested transaction committed: its changes now belong to this one."""

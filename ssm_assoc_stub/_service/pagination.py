@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import bisect
+import functools
 import hashlib
 import hmac
 import itertools
@@ -25,6 +26,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Generic, TypeVar
 
 from .errors import InvalidNextToken, ValidationException, validation_message
+from .journal import record, snapshot
 
 __all__ = ["DEFAULT_PAGE_SIZE", "Ordered", "Paginator", "Scan"]
 
@@ -151,14 +153,30 @@ class Ordered(Generic[T]):
         self._keys.append(self._next)
         self._items.append(item)
         self._next += 1
+        record(functools.partial(self._unadd, key))  # a failed call takes it back
+
+    def _unremove(self, key: str, position: int, index: int, item: T | None) -> None:
+        self._where[key] = position
+        self._items[index] = item
+        self._dead -= 1
+
+    def _unadd(self, key: str) -> None:
+        del self._where[key]
+        self._keys.pop()
+        self._items.pop()
+        self._next -= 1
 
     def remove(self, key: str) -> None:
-        position = self._where.pop(key, None)
+        position = self._where.get(key)
         if position is None:
             return
-        self._items[bisect.bisect_left(self._keys, position)] = None
+        index = bisect.bisect_left(self._keys, position)
+        record(functools.partial(self._unremove, key, position, index, self._items[index]))
+        del self._where[key]
+        self._items[index] = None
         self._dead += 1
         if self._dead > 32 and self._dead * 2 > len(self._keys):
+            snapshot(self)  # the sweep below is undone whole
             live = [(k, v) for k, v in zip(self._keys, self._items, strict=True) if v is not None]
             self._keys = [k for k, _ in live]
             self._items = [v for _, v in live]

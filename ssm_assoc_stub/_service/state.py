@@ -96,7 +96,7 @@ class State:
         # The rest of AWS (moto) for the call being answered; the binding sets it.
         self.external: ExternalSource | None = None
         # region -> the associations under stable positions, for O(page) listings
-        self._ordered: dict[str, Ordered[AssociationState]] = {}
+        self._ordered: dict[str, Ordered[AssociationState]] = TxDict()
         self.fleet.add_source(self._external_node)  # D-CRT-3: moto's instances are known
         # association id -> the start a call triggered, waiting for the clock (D-ST-1)
         self._pending_starts: dict[str, Handle] = TxDict()
