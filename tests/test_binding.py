@@ -203,6 +203,7 @@ ORDERS = {
 
 @pytest.mark.parametrize("order", ORDERS.values(), ids=ORDERS.keys())
 def test_the_binding_rule_holds_in_any_order(order: list[Scenario]) -> None:
+    # D-BND-1
     earlier: list[str] = []
     for scenario in order + order:  # and again, after every other one
         scenario(earlier)
@@ -390,6 +391,7 @@ def _no_stub_left() -> Iterator[None]:
 
 
 def test_a_shared_client_is_answered_by_each_threads_stub_and_refused_between_them() -> None:
+    # D-BND-1
     shared = new_ssm(probe=True)  # a session fixture's client, say
     barrier = threading.Barrier(3)
     answered: list[int] = []

@@ -195,6 +195,7 @@ print("ok")
 
 
 def test_clients_made_before_the_first_stub_are_answered(tmp_path: Path) -> None:
+    # D-BND-1
     env = _clean_env(tmp_path)
     (tmp_path / "lambda_like.py").write_text(textwrap.dedent(MODULE_LEVEL))
     result = _run(tmp_path, env, "lambda_like.py")
@@ -207,6 +208,7 @@ def test_clients_made_before_the_first_stub_are_answered(tmp_path: Path) -> None
 def test_fake_credentials_are_there_only_while_a_stub_is_active(
     body_fails: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # D-BND-2
     import boto3
 
     from ssm_assoc_stub import AssociationStub
@@ -231,6 +233,7 @@ def test_fake_credentials_are_there_only_while_a_stub_is_active(
 
 
 def test_credentials_already_in_the_environment_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    # D-BND-2
     from ssm_assoc_stub import AssociationStub
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "mine")

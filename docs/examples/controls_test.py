@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import boto3
+import freezegun
 import pytest
 from botocore.exceptions import ClientError
 
@@ -122,3 +123,20 @@ def test_your_own_document(ssm_assoc_stub: AssociationStub) -> None:
     ssm.create_association(
         Name="Acme-Harden", Targets=WEB, DocumentVersion="2", Parameters={"reason": ["audit"]}
     )
+
+
+def test_the_stub_keeps_up_with_a_frozen_clock() -> None:
+    frozen_at = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+    with freezegun.freeze_time(frozen_at) as frozen, AssociationStub() as stub:
+        ssm = boto3.client("ssm", region_name="eu-west-1")
+        aid = ssm.create_association(
+            Name="AWS-HelloWorld", Targets=WEB, ScheduleExpression="rate(30 minutes)"
+        )["AssociationDescription"]["AssociationId"]
+        frozen.tick(timedelta(minutes=30))  # the code's clock moves: the schedule is due
+        runs = ssm.describe_association_executions(AssociationId=aid)["AssociationExecutions"]
+        assert [run["CreatedTime"] for run in runs] == [
+            frozen_at + timedelta(minutes=30),  # ran before this call was answered
+            frozen_at,
+        ]
+        stub.advance(3600)  # the stub moves ahead on its own; the frozen clock stays
+        assert stub.now > datetime.now(timezone.utc)

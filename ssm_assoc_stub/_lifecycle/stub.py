@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from .._service.options import (
         AlarmState,
         CalendarState,
+        ClockMode,
         DocumentType,
         OutcomeStatus,
         PlatformType,
@@ -116,6 +117,7 @@ class _Configured:
         history_target_limit: int = 100_000,
         start_time: datetime | None = None,
         seed: int | str | None = None,
+        clock: ClockMode | None = None,
     ) -> None:
         if not isinstance(passthrough, bool):
             raise TypeError(f"passthrough= takes True or False, got {passthrough!r}")
@@ -133,6 +135,7 @@ class _Configured:
             history_target_limit=history_target_limit,
             start_time=start_time,
             seed=seed,
+            clock=clock,
         )
         self._active = False
         self._origin: str | None = None  # "decorator" or "fixture", for the warning
@@ -170,6 +173,7 @@ class AssociationStub(_Configured):
         history_target_limit: int = 100_000,
         start_time: datetime | None = None,
         seed: int | str | None = None,
+        clock: ClockMode | None = None,
     ) -> AssociationStub: ...
 
     def __new__(cls, *args: Any, **options: Any) -> Any:

@@ -62,6 +62,7 @@ class Options:
     history_target_limit: int = attrs.field(default=100_000, validator=_not_negative)
     start_time: datetime | None = None
     seed: int | str | None = None  # reproducible ids (ids.py)
+    clock: ClockMode | None = None  # None: follow, unless start_time or manual (D-CLK-*)
 
     @account_id.validator
     def _check_account(self, attribute: attrs.Attribute[str], value: str) -> None:
@@ -91,6 +92,8 @@ class Options:
             isinstance(self.seed, bool) or not isinstance(self.seed, (int, str))
         ):
             raise TypeError(f"seed must be an int, a str or None, got {self.seed!r}")
+        if self.clock not in (None, "follow", "pinned"):
+            raise ValueError(f"clock must be 'follow', 'pinned' or None, got {self.clock!r}")
         if self.start_time is not None and not isinstance(self.start_time, datetime):
             raise TypeError(f"start_time must be an aware datetime, got {self.start_time!r}")
         if self.start_time is not None and self.start_time.tzinfo is None:

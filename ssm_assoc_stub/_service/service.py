@@ -97,6 +97,7 @@ class Backend(State):
             immediate = self.options.progression == "immediate" and not self.engine.busy
             with user_errors():
                 if not self.engine.busy:
+                    self.catch_up()  # D-CLK-1: what fell due by the code's now, first
                     self.joins.start_pending()  # nodes that joined since the last call
                 if immediate:
                     # Runs a schedule started during advance() finish before the

@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from .clock import Clock
+from .clock import Clock, code_now_ms, from_epoch_ms, time_is_frozen
 from .compliance import ComplianceStore
 from .conditions import ALARM_STATES, CALENDAR_STATES, Timeline, parse_alarm_configuration
 from .documents import Document, DocumentRegistry
@@ -405,7 +405,28 @@ class State:
     def current_time(self) -> datetime:
         """The stub's time now (``stub.now``)."""
         with self.lock:
+            self.catch_up()
             return self.clock.now
+
+    # -- the clock the code under test reads (D-CLK-1..3) ----------------------
+    def following(self) -> bool:
+        """Whether the stub's clock follows the code's (the ``clock`` option)."""
+        options = self.options
+        if options.clock is not None:
+            return options.clock == "follow"
+        if options.start_time is not None:
+            return False  # D-CLK-2: a start time pins the clock
+        if options.progression == "manual":
+            return time_is_frozen()  # D-CLK-3: only a clock the test moves
+        return True
+
+    def catch_up(self) -> None:
+        """Run everything due up to the code's now, if the clock follows it and is ahead."""
+        if self.engine.busy or not self.following():
+            return
+        target = code_now_ms()
+        if target > self.simulator.now_ms():
+            self.simulator.run_until(from_epoch_ms(target))
 
     def advance(self, delta: float | timedelta) -> datetime:
         if isinstance(delta, bool) or not isinstance(delta, (int, float, timedelta)):
@@ -420,6 +441,7 @@ class State:
             raise ValueError(f"advance() cannot go back in time ({delta!r})")
         with self.lock, user_errors():
             self._refuse_inside_outcome("advance")
+            self.catch_up()  # then ahead of the code's clock, on its own
             self.joins.start_pending()
             try:
                 target = self.clock.now + step
@@ -434,6 +456,7 @@ class State:
     def settle(self) -> None:
         with self.lock, user_errors():
             self._refuse_inside_outcome("settle")
+            self.catch_up()
             self.joins.start_pending()
             self.simulator.settle()
 
@@ -441,6 +464,7 @@ class State:
         with self.lock, user_errors():
             self._refuse_inside_outcome("run")
             state = self.find(association_id)
+            self.catch_up()
             self.joins.start_pending()
             self.simulator.settle()
             if not self.calendars_open(state.spec):
