@@ -116,9 +116,16 @@ SETTINGS: tuple[Setting, ...] = (
         _aware,
         "ISO 8601 time with offset",
         None,
-        "where the simulated clock starts (default: now)",
+        "where the stub's clock starts (default: the code's now)",
     ),
     Setting("seed", _seed, "int|str", None, "make ids the same on every run"),
+    Setting(
+        "clock",
+        _choice("follow", "pinned"),
+        "follow|pinned",
+        None,
+        "follow the code's clock, or pin the stub's (default: follow, unless start_time or manual)",
+    ),
 )
 
 
