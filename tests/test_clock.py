@@ -127,14 +127,12 @@ def test_manual_progression_does_not_follow_the_wall_clock_D_CLK_3() -> None:
         stub.set_outcome("*", "Success", duration=0.01)
         ssm = _client()
         aid = _scheduled(ssm)
-        time.sleep(0.05)  # longer than the run: still nothing completes by itself
-        assert (
-            ssm.describe_association(AssociationId=aid)["AssociationDescription"]["Overview"][
-                "DetailedStatus"
-            ]
-            == "InProgress"
-        )
-        stub.settle()
+        started = stub.now
+        time.sleep(0.05)  # real time passes: the stub's clock does not move by itself
+        overview = ssm.describe_association(AssociationId=aid)["AssociationDescription"]
+        assert overview["Overview"]["DetailedStatus"] == "Creating"  # nothing began (D-ST-1)
+        assert stub.now == started
+        stub.advance(1)  # the test moves the clock: the run begins and ends
         assert stub.executions(aid)[-1].status == "Success"
 
 
@@ -143,14 +141,14 @@ def test_manual_progression_follows_a_frozen_clock_the_test_moves_D_CLK_3() -> N
         stub.set_outcome("*", "Success", duration=60)
         ssm = _client()
         aid = _scheduled(ssm)
-        assert stub.executions(aid)[-1].status == "InProgress"
+        assert stub.executions(aid) == ()  # begins once the clock moves (D-ST-1)
         frozen.tick(timedelta(seconds=30))
+        ssm.list_associations()  # the next call catches up first: the run began
+        assert stub.executions(aid)[-1].status == "InProgress"
+        frozen.tick(timedelta(seconds=31))
         ssm.list_associations()
-        assert stub.executions(aid)[-1].status == "InProgress"
-        frozen.tick(timedelta(seconds=30))
-        ssm.list_associations()  # the next call catches up first
         assert stub.executions(aid)[-1].status == "Success"  # the test moved time
-        assert stub.now == FROZEN + timedelta(seconds=60)
+        assert stub.now == FROZEN + timedelta(seconds=61)
 
 
 def test_responses_under_freezegun_look_as_botocore_parses_them() -> None:
