@@ -130,7 +130,10 @@ def test_the_stub_keeps_up_with_a_frozen_clock() -> None:
     with freezegun.freeze_time(frozen_at) as frozen, AssociationStub() as stub:
         ssm = boto3.client("ssm", region_name="eu-west-1")
         aid = ssm.create_association(
-            Name="AWS-HelloWorld", Targets=WEB, ScheduleExpression="rate(30 minutes)"
+            Name="AWS-RunShellScript",
+            Parameters={"commands": ["uptime"]},
+            Targets=WEB,
+            ScheduleExpression="rate(30 minutes)",
         )["AssociationDescription"]["AssociationId"]
         frozen.tick(timedelta(minutes=30))  # the code's clock moves: the schedule is due
         runs = ssm.describe_association_executions(AssociationId=aid)["AssociationExecutions"]
