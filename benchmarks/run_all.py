@@ -28,7 +28,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-BENCHMARKS = ("calls", "suite", "state", "engine", "bounds", "startup")
+BENCHMARKS = ("calls", "suite", "state", "engine", "bounds", "startup", "warmup")
 
 
 def _version(distribution: str) -> str:

@@ -87,3 +87,32 @@ def known_members(operation: str, request: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``request`` without the members, at any depth, the installed model lacks."""
     known: dict[str, Any] = _known(_MODEL.operation_model(operation).input_shape, request)
     return known
+
+
+def client_with_model(directory: Any, change: Any, region: str = "eu-west-1") -> Any:
+    """An SSM client whose service model is the installed one changed by ``change``.
+
+    ``change(model)`` edits the ``service-2`` dict in place, the way an older or a newer
+    botocore's model could differ; the client loads it from ``directory``.  For tests
+    that the stub's server-side checks follow its shipped model, not the client's
+    (D-VAL-1).
+    """
+    import copy
+    import json
+    from pathlib import Path
+
+    from botocore.loaders import Loader
+
+    model = copy.deepcopy(Loader().load_service_model("ssm", "service-2"))
+    change(model)
+    target = Path(directory) / "ssm" / model["metadata"]["apiVersion"]
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "service-2.json").write_text(json.dumps(model))
+    session = botocore.session.Session()
+    session.get_component("data_loader").search_paths.insert(0, str(directory))
+    return session.create_client(
+        "ssm",
+        region_name=region,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )

@@ -125,10 +125,8 @@ def respond(
                 error = state.take_injected(operation)
                 if error is None:
                     backend.use_source(source)
-                    try:  # the backend checks types and constraints first
-                        result = backend.handle(
-                            region, operation, body, input_shape=model.input_shape
-                        )
+                    try:  # the backend checks types and constraints first (D-VAL-1)
+                        result = backend.handle(region, operation, body)
                     except ServiceError as raised:
                         error = raised
                     except BaseException as raised:

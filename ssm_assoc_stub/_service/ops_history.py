@@ -147,6 +147,11 @@ def _association_filter(backend: State, key: str, value: str) -> Predicate:
         return lambda s: any(
             t.key == "resource-groups:Name" and value in t.values for t in s.spec.targets or ()
         )
+    if key == "CloudConnectorId":  # the newest model's key (D-VAL-1)
+        return lambda s: any(
+            t.key == "CloudConnector" and value in map(_connector_id, t.values)
+            for t in s.spec.targets or ()
+        )
     if key in ("LastExecutedBefore", "LastExecutedAfter"):
         moment = _time_value(key, value)
         before = key == "LastExecutedBefore"
@@ -160,6 +165,16 @@ def _association_filter(backend: State, key: str, value: str) -> Predicate:
 
         return executed
     raise ValidationException(f"The filter key {key} is not valid for ListAssociations.")
+
+
+def _connector_id(value: str) -> str:
+    """A CloudConnector target value: the connector id, or JSON with ``CloudConnectorId``."""
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return value
+    found = parsed.get("CloudConnectorId") if isinstance(parsed, dict) else None
+    return found if isinstance(found, str) else value
 
 
 def association_summary(backend: State, state: AssociationState) -> dict[str, Any]:

@@ -3,8 +3,9 @@
 ``Backend.handle`` is what the botocore binding and the HTTP server call.  It
 takes the lock and answers in three steps:
 
-1. **Parse.**  The body is checked against the operation's input shape
-   (``typecheck``: JSON types, required members, integer and date ranges), then
+1. **Parse.**  The body is checked (``servicemodel.validate``) against the
+   operation's input shape in the shipped SSM model, whatever the client's
+   botocore (D-VAL-1) (``typecheck``: JSON types, required members, integer and date ranges), then
    against its constraints (``constraints``: patterns, lengths, enums).  Any
    problem is a ``ValidationException`` naming the field; nothing has been
    touched.  After this step every member an operation reads has its modelled
@@ -42,12 +43,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import ops_associations, ops_compliance, ops_history, ops_status, ops_tags
-from .constraints import check_constraints
-from .errors import ServiceError, ValidationException, validation_message
+from .errors import ServiceError
 from .journal import transaction
 from .misuse import CallbackFailed, NotEmulated, StubInternalError, user_errors
+from .servicemodel import validate
 from .state import State
-from .typecheck import check_types
 
 __all__ = ["OPERATIONS", "Backend"]
 
@@ -68,29 +68,18 @@ class Backend(State):
     SUPPORTED_OPERATIONS: frozenset[str] = frozenset(OPERATIONS)
 
     # -- the entry point -----------------------------------------------------
-    def handle(
-        self,
-        region: str,
-        operation: str,
-        body: Mapping[str, Any],
-        *,
-        input_shape: Any = None,
-    ) -> dict[str, Any]:
+    def handle(self, region: str, operation: str, body: Mapping[str, Any]) -> dict[str, Any]:
         """Answer one call.
 
         ``body`` is the JSON-decoded request body as botocore sent it (timestamps
-        as epoch numbers); ``input_shape`` the operation's input shape (botocore's
-        or any object of the same form), for the boundary checks.  Returns the
+        as epoch numbers).  It is first checked by ``servicemodel.validate`` against
+        the shipped SSM model, never the client's (D-VAL-1).  Returns the
         response in API form (PascalCase keys, timestamps as aware UTC
         datetimes); raises ``ServiceError`` subclasses or ``StubInternalError``,
         in either case with the state as it was before the call.
         """
         with self.lock:
-            problems = check_types(input_shape, body)
-            if not problems and input_shape is not None:
-                problems = check_constraints(input_shape, body)
-            if problems:
-                raise ValidationException(validation_message(problems))
+            validate(operation, body)
             # Inside an outcome function (a call made while the engine dispatches a
             # target) nothing is settled here: the run in progress goes on when the
             # outcome returns, and the executions this call triggers start then.
