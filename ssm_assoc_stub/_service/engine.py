@@ -535,6 +535,8 @@ class Engine:
             peak_concurrency=run.peak,
             threshold_crossed_at=None if run.threshold_ms is None else from_ms(run.threshold_ms),
             triggered_alarms=run.alarms,
+            slots=run.slots,
+            tolerated=run.tolerated,
         )
 
     def _emit(self, run: _Run, kind: str, instance_id: str | None, status: str) -> None:

@@ -243,6 +243,24 @@ class Execution:
     targets_kept: bool = True
     #: D-ALM-1: the alarms that stopped dispatch, as ``(name, state)``; empty if none did.
     triggered_alarms: tuple[tuple[str, str], ...] = ()
+    slots: int | None = None  # MaxConcurrency as a number of targets at once (D-RC-1)
+    tolerated: int | None = None  # MaxErrors as a number of errors (D-RC-1)
+
+    def timeline(self) -> str:
+        """This execution as text: its counts, then what each target did and when (dispatch,
+        completion with the running error count against MaxErrors, the threshold, the targets
+        never dispatched). The same on every call; ``print(execution.timeline())``."""
+        from .timeline import timeline_text
+
+        return timeline_text(self)
+
+    def to_svg(self, *, title: str = "Association execution timeline") -> str:
+        """This execution as an SVG picture (a string): one row per target, time across, the
+        error threshold, the targets in flight. Write it to a ``.svg`` file and open it in a
+        browser: ``Path("run.svg").write_text(execution.to_svg())``."""
+        from .picture import timeline_svg
+
+        return timeline_svg(self, title=title, slots=self.slots, tolerated=self.tolerated)
 
 
 @attrs.frozen

@@ -10,7 +10,6 @@ only on the flags, so it can be compared line by line.
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import math
 import re
@@ -24,6 +23,7 @@ import attrs
 
 from .._service.clock import Clock
 from .._service.engine import Engine, Execution, Simulator, TraceEvent
+from .._service.picture import DECISIONS_URL, duration
 from .._service.ratecontrol import (
     MAX_CONCURRENCY_PATTERN,
     MAX_ERRORS_PATTERN,
@@ -31,6 +31,7 @@ from .._service.ratecontrol import (
     format_counts,
     tolerated_errors,
 )
+from .._service.timeline import timeline_lines
 
 __all__ = ["build_parser", "main_simulate"]
 
@@ -66,6 +67,8 @@ def build_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
         help="explain MaxConcurrency/MaxErrors by simulating one association execution",
         description="Run one association execution on simulated time and show how rate "
         "control dispatches, stops and skips targets.",
+        epilog="D-RC-n: the stub's decisions where AWS is silent (docs/decisions.md, "
+        f"{DECISIONS_URL}).",
     )
     add = parser.add_argument
     add("--targets", type=int, default=50, help="number of targets (default 50)")
@@ -214,10 +217,6 @@ def _run(plan: _Plan) -> tuple[Execution, list[TraceEvent]]:
 # -- formatting helpers -------------------------------------------------------
 
 
-def _seconds(value: float) -> str:
-    return f"{value:.3f}".rstrip("0").rstrip(".") + "s"
-
-
 def _ranges(positions: Sequence[int]) -> str:
     """``[1, 2, 3, 7]`` -> ``#1-3, #7``."""
     spans: list[list[int]] = []
@@ -267,7 +266,7 @@ class _Report:
         print(text.rstrip(), file=self.out)
 
     def at(self, moment: datetime) -> str:
-        return "t+" + _seconds((moment - self.origin).total_seconds())
+        return "t+" + duration((moment - self.origin).total_seconds())
 
     def offset(self, moment: datetime | None) -> float:
         return 0.0 if moment is None else (moment - self.origin).total_seconds()
@@ -317,37 +316,14 @@ class _Report:
             if s in planned
         ]
         durations = sorted({seconds for _, seconds in plan.outcomes}) or [0.0]
-        each = _seconds(durations[0])
+        each = duration(durations[0])
         if len(durations) > 1:
-            each += f" to {_seconds(durations[-1])}"
+            each += f" to {duration(durations[-1])}"
         self.line(f"  planned outcomes: {', '.join(parts) or 'none'}; {each} per target")
 
     def _timeline(self) -> None:
-        self.line("Timeline (t = time since the execution started)")
-        lines: list[str] = []
-        previous: datetime | None = None
-        for _, grouped in itertools.groupby(self.trace, key=lambda e: (e.time, e.kind, e.status)):
-            group = list(grouped)
-            first, last = group[0], group[-1]
-            when = self.at(first.time) if first.time != previous else ""
-            previous = first.time
-            ids = _ranges([self.position[e.instance_id] for e in group if e.instance_id])
-            if first.kind == "dispatch":
-                text = f"start     {ids}  (in flight: {last.in_flight})"
-            elif first.kind == "complete":
-                text = f"{first.status:<9} {ids}"
-                if first.status in _ERRORS:
-                    span = f"{first.errors}-{last.errors}" if len(group) > 1 else first.errors
-                    text += f"  (error{'s' if len(group) > 1 else ''} #{span})"
-            elif first.kind == "threshold":
-                text = (
-                    f"THRESHOLD error #{first.errors} > {self.tolerated} tolerated: stop dispatch"
-                )
-            elif first.kind == "skip":
-                text = f"Skipped   {ids}  (never dispatched; D-RC-4)"
-            else:
-                text = f"finish    execution {first.status}"
-            lines.append(f"  {when:>10}  {text}")
+        self.line("Timeline (t = time since the execution started; #n = n-th target)")
+        lines = timeline_lines(self.run, self.tolerated if self.tolerated < self.total else None)
         for text in lines[: self.plan.rows]:
             self.line(text)
         if len(lines) > self.plan.rows:
@@ -390,13 +366,13 @@ class _Report:
             return
         self.line(
             f"Chart: one row per target in dispatch order; one column = "
-            f"{_seconds(self.span / width)}; # Success  X Failed  T TimedOut  . Skipped"
+            f"{duration(self.span / width)}; # Success  X Failed  T TimedOut  . Skipped"
         )
         pad = " " * (6 + max(len(i) for i in run.targets))
         self.line(f"  {pad}  {'t+0s':<{width - 10}}{self.at(self.ended):>10}")
         for instance_id, r in list(run.targets.items())[:limit]:
             begin, end = self.offset(r.started), self.offset(r.ended)
-            note = f"{r.status:<8}  {_seconds(begin)}-{_seconds(end)}" if r.started else r.status
+            note = f"{r.status:<8}  {duration(begin)}-{duration(end)}" if r.started else r.status
             label = f"#{self.position[instance_id]:<5}{instance_id}"
             self.line(f"  {label:<{len(pad)}} |{self._bar(r.status, begin, end)}| {note}")
         ruler = ["-"] * width
@@ -423,3 +399,5 @@ class _Report:
         self.line(f"  peak concurrency:       {run.peak_concurrency} (slots: {self.slots})")
         created, ended = _iso(run.created_time), _iso(self.ended)
         self.line(f"  created / ended:        {created} / {ended} ({self.at(self.ended)})")
+        self.line()
+        self.line(f"D-RC-n, D-ST-n: the stub's decisions where AWS is silent, {DECISIONS_URL}")
