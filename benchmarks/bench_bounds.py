@@ -139,6 +139,7 @@ def adds_during_run(running: int, adds: int, repeats: int) -> float:
                 stub.add_instance(_node(i), tags={"role": "web"})
             stub.set_outcome("*", "Success", duration=3600.0)
             aid = _create(stub, WEB)
+            stub.advance(1)  # the run begins once the clock moves (D-ST-1)
             assert stub.backend.engine.running(aid)
             fresh = [_node(1_000_000 + i) for i in range(adds)]
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import email.utils
 import json
-import uuid
 from collections import deque
 from collections.abc import Mapping
 from datetime import datetime, timezone
@@ -41,6 +40,7 @@ from botocore.parsers import create_parser
 from .._bridge.moto import MotoSource
 from .._service.calls import Call, CallError, freeze
 from .._service.errors import ServiceError, error_for_code
+from .._service.ids import uuid4_text
 from .._service.journal import transaction
 from .._service.misuse import NotEmulated, StubInternalError, UnsupportedOperationError
 
@@ -206,7 +206,7 @@ def success_response(
     """
     body = json.dumps(result, default=_encode_timestamp, separators=(",", ":")).encode()
     if request_id is None:
-        request_id = str(uuid.uuid4())
+        request_id = uuid4_text()
     headers = {
         "x-amzn-requestid": request_id,
         "content-type": _CONTENT_TYPE,
@@ -294,7 +294,7 @@ def _parse(
     request_id: str | None = None,
 ) -> Answer:
     headers = {
-        "x-amzn-requestid": request_id if request_id is not None else str(uuid.uuid4()),
+        "x-amzn-requestid": request_id if request_id is not None else uuid4_text(),
         "content-type": _CONTENT_TYPE,
         "content-length": str(len(body)),
         "date": email.utils.format_datetime(date.astimezone(timezone.utc), usegmt=True),

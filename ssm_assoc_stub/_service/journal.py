@@ -238,8 +238,10 @@ class TxDict(dict[K, V]):
         return dict.setdefault(self, key, default)
 
     def update(self, *args: Any, **kwargs: Any) -> None:
-        for key, value in dict(*args, **kwargs).items():
-            self[key] = value
+        # One copy of the whole dict per transaction (at C speed) rather than an
+        # undo entry per key: an execution's end updates a row per target.
+        self._note_all()
+        dict.update(self, *args, **kwargs)
 
     def __ior__(self, other: Any) -> TxDict[K, V]:  # type: ignore[override,misc]
         self.update(other)

@@ -15,6 +15,7 @@ never depend on float rounding:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 
@@ -50,6 +51,7 @@ def _percent_of(value: str, targets: int) -> int:
     return int(value[:-1]) * targets // 100
 
 
+@functools.lru_cache(maxsize=1024)  # pure; every run of an association asks again
 def concurrency_slots(max_concurrency: str | None, targets: int, *, default: str = "100%") -> int:
     """How many targets may run at once (D-RC-1, D-RC-6); 0 when there are no targets."""
     value = _checked(
@@ -64,6 +66,7 @@ def concurrency_slots(max_concurrency: str | None, targets: int, *, default: str
     return min(int(value), targets)
 
 
+@functools.lru_cache(maxsize=1024)
 def tolerated_errors(max_errors: str | None, targets: int) -> int:
     """How many errors an execution tolerates before it stops dispatching (D-RC-1, D-RC-7)."""
     if max_errors is None:

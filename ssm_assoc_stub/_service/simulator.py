@@ -142,8 +142,9 @@ class Simulator:
         ms = to_ms(when)
         handle = Handle(ms, kind, callback, self)
         queue = self._queues[kind]
-        _journal(queue)
-        heapq.heappush(queue, (ms, next(self._sequence), handle, None))
+        entry = (ms, next(self._sequence), handle, None)
+        heapq.heappush(queue, entry)
+        record(functools.partial(_unpush, queue, entry))  # a failed call takes it back
         return handle
 
     def call_at_ms(self, ms: int, sink: Sink, arg: Any, *, kind: str = "execution") -> None:
@@ -153,8 +154,9 @@ class Simulator:
         calling ``dead(kind, count)`` with how many it left on the heap.
         """
         queue = self._queues[kind]
-        _journal(queue)
-        heapq.heappush(queue, (ms, next(self._sequence), sink, arg))
+        entry = (ms, next(self._sequence), sink, arg)
+        heapq.heappush(queue, entry)
+        record(functools.partial(_unpush, queue, entry))  # a failed call takes it back
 
     def dead(self, kind: str, count: int) -> None:
         """``count`` entries of ``kind`` will never fire: sweep once they outnumber the live."""
@@ -178,8 +180,6 @@ class Simulator:
             raise ValueError(f"cannot run until {moment}: the clock is at {self._clock.now}")
         limit = to_ms(moment)
         executions, timers = self._queues["execution"], self._queues["timer"]
-        _journal(executions)
-        _journal(timers)
         while True:
             first = self._top(executions)
             second = self._top(timers)
@@ -189,7 +189,7 @@ class Simulator:
                 queue = timers
             else:
                 break
-            self._fire(heapq.heappop(queue))
+            self._fire(_pop(queue))
         self._clock.set(moment)
 
     def settle(self) -> None:
@@ -217,8 +217,7 @@ class Simulator:
     def _top(self, queue: list[_Entry]) -> _Entry | None:
         while queue and not queue[0][2]._live:
             kind = "execution" if queue is self._queues["execution"] else "timer"
-            _journal(queue)
-            heapq.heappop(queue)
+            _pop(queue)
             self._dead_counts[kind] = max(0, self._dead_counts[kind] - 1)
         return queue[0] if queue else None
 
@@ -230,11 +229,7 @@ class Simulator:
 
 
 def _journal(queue: list[_Entry]) -> None:
-    """In a transaction, copy ``queue`` once before it changes: a failed call restores it.
-
-    O(events) once per transaction that touches the heap; with the default progression
-    the completions heap is empty when a call starts, so that copy costs nothing.
-    """
+    """In a transaction, copy ``queue`` once before it is rebuilt (a sweep: rare)."""
     journal = current()
     if journal is not None:
         journal.copy_once(queue, functools.partial(_restore, queue), list(queue))
@@ -242,3 +237,18 @@ def _journal(queue: list[_Entry]) -> None:
 
 def _restore(queue: list[_Entry], saved: list[_Entry]) -> None:
     queue[:] = saved
+
+
+def _pop(queue: list[_Entry]) -> _Entry:
+    """Pop the next entry; in a transaction, a failed call pushes it back (O(1) each)."""
+    entry = heapq.heappop(queue)
+    record(functools.partial(heapq.heappush, queue, entry))
+    return entry
+
+
+def _unpush(queue: list[_Entry], entry: _Entry) -> None:
+    try:
+        queue.remove(entry)
+    except ValueError:  # already gone (fired or swept in the same call)
+        return
+    heapq.heapify(queue)
