@@ -53,6 +53,17 @@ __all__ = ["OPERATIONS", "Backend"]
 
 Operation = Callable[[State, str, Mapping[str, Any]], dict[str, Any]]
 
+# Operations that never read the fleet: no need to ask moto for its instances first.
+_FLEET_BLIND = frozenset(
+    {
+        "ListAssociations",
+        "ListAssociationVersions",
+        "DescribeAssociationExecutions",
+        "DescribeAssociationExecutionTargets",
+        *ops_tags.OPERATIONS,
+    }
+)
+
 OPERATIONS: dict[str, Operation] = {
     **ops_associations.OPERATIONS,
     **ops_history.OPERATIONS,
@@ -96,6 +107,8 @@ class Backend(State):
             # outcome returns, and the executions this call triggers start then.
             immediate = self.options.progression == "immediate" and not self.engine.busy
             with user_errors():
+                if operation not in _FLEET_BLIND and not self.engine.busy:
+                    self.sync_nodes()  # moto's instances as they are now
                 if not self.engine.busy:
                     self.catch_up()  # D-CLK-1: what fell due by the code's now, first
                     self.joins.start_pending()  # nodes that joined since the last call
