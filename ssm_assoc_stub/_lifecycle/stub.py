@@ -363,7 +363,7 @@ class AssociationStub(_Configured):
         """Register a managed node the associations can target.
 
         The other keywords are what DescribeInstanceInformation reports for it; left
-        out, they are derived from the id and the platform (docs/behaviour.md, D-INF-2).
+        out, they are derived from the id and the platform.
         Adding an id again replaces the node (it keeps its place in the dispatch order).
         """
         self._require("add_instance").backend.add_instance(
