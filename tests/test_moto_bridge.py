@@ -137,12 +137,12 @@ def test_after_moto_stops_other_operations_fail_loudly_again() -> None:
 
 
 def test_the_bridges_own_clients_are_never_bound(aws: tuple[AssociationStub, Any, Any]) -> None:
-    from ssm_assoc_stub._binding import glue
+    from ssm_assoc_stub._binding import hooks
     from ssm_assoc_stub._bridge.clients import bridge_client
 
     stub, ssm, _ = aws
     ours = bridge_client("ssm", REGION, None)
-    assert glue.bind(ours, stub._require("test")) is False
+    assert hooks.hook(ours) is False  # never given the stub's handlers
     ours.put_parameter(Name="/seen-by-moto", Value="1", Type="String")
     assert ssm.get_parameter(Name="/seen-by-moto")["Parameter"]["Value"] == "1"
     assert stub.calls == ()
