@@ -41,7 +41,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from . import ops_associations, ops_compliance, ops_history, ops_status, ops_tags
+from . import (
+    ops_associations,
+    ops_compliance,
+    ops_history,
+    ops_instances,
+    ops_status,
+    ops_tags,
+)
 from .constraints import check_constraints
 from .errors import ServiceError, ValidationException, validation_message
 from .journal import transaction
@@ -70,6 +77,7 @@ OPERATIONS: dict[str, Operation] = {
     **ops_status.OPERATIONS,
     **ops_tags.OPERATIONS,
     **ops_compliance.OPERATIONS,
+    **ops_instances.OPERATIONS,
 }
 
 
