@@ -250,7 +250,7 @@ def test_running_moto_instances_are_the_fleet_with_their_tags(
     web = launch(ec2, 2, role="web")
     launch(ec2, 1, role="db")
     stub.add_instance("i-0000000000000000a", tags={"role": "web"})
-    aid = ssm.create_association(Name="AWS-HelloWorld", Targets=WEB)["AssociationDescription"]
+    aid = ssm.create_association(Name="AWS-UpdateSSMAgent", Targets=WEB)["AssociationDescription"]
     # registration order: the node added first, then moto's in the order the stub saw
     # them, i.e. launch order (D-RC-10, D-MOTO-2)
     association_id = aid["AssociationId"]
@@ -266,12 +266,14 @@ def test_stopped_and_terminated_instances_are_not_targets(
     first, second, third = launch(ec2, 3, role="web")
     ec2.stop_instances(InstanceIds=[first])
     ec2.terminate_instances(InstanceIds=[second])
-    by_tag = ssm.create_association(Name="AWS-HelloWorld", Targets=WEB)["AssociationDescription"]
+    by_tag = ssm.create_association(Name="AWS-UpdateSSMAgent", Targets=WEB)[
+        "AssociationDescription"
+    ]
     assert targets_of(stub, by_tag["AssociationId"]) == [third]
     # named by id: still not a target (it is a known, stopped instance, not a new node)
     with pytest.warns(NoTargetsWarning, match="ran on no node"):
         by_id = ssm.create_association(
-            Name="AWS-HelloWorld", Targets=[{"Key": "InstanceIds", "Values": [first]}]
+            Name="AWS-UpdateSSMAgent", Targets=[{"Key": "InstanceIds", "Values": [first]}]
         )["AssociationDescription"]
     assert targets_of(stub, by_id["AssociationId"]) == []
     ec2.start_instances(InstanceIds=[first])
@@ -283,7 +285,7 @@ def test_tag_changes_are_seen_at_the_next_call(aws: tuple[AssociationStub, Any, 
     (node,) = launch(ec2, 1, role="db")
     with pytest.warns(NoTargetsWarning, match="no node"):
         aid = ssm.create_association(
-            Name="AWS-HelloWorld", Targets=WEB, ScheduleExpression="rate(1 day)"
+            Name="AWS-UpdateSSMAgent", Targets=WEB, ScheduleExpression="rate(1 day)"
         )["AssociationDescription"]["AssociationId"]
     ec2.create_tags(Resources=[node], Tags=[{"Key": "role", "Value": "web"}])
     status = ssm.describe_instance_associations_status(InstanceId=node)
@@ -291,9 +293,10 @@ def test_tag_changes_are_seen_at_the_next_call(aws: tuple[AssociationStub, Any, 
     ssm.start_associations_once(AssociationIds=[aid])
     assert targets_of(stub, aid) == [node]
     ec2.delete_tags(Resources=[node], Tags=[{"Key": "role"}])
+    before = len(stub.executions(aid))
     with pytest.warns(NoTargetsWarning, match="ran on no node"):
         stub.advance(86_400)  # the scheduled run asks moto again
-    assert len(stub.executions(aid)) == 3
+    assert len(stub.executions(aid)) == before + 1
     assert targets_of(stub, aid) == []
 
 
@@ -311,7 +314,7 @@ def test_without_moto_its_instances_are_gone() -> None:
             ssm = boto3.client("ssm", region_name=REGION)
             ec2 = boto3.client("ec2", region_name=REGION)
             launch(ec2, 1, role="web")
-            aid = ssm.create_association(Name="AWS-HelloWorld", Targets=WEB)[
+            aid = ssm.create_association(Name="AWS-UpdateSSMAgent", Targets=WEB)[
                 "AssociationDescription"
             ]["AssociationId"]
             assert len(targets_of(stub, aid)) == 1

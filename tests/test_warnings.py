@@ -23,7 +23,9 @@ def test_the_categories_are_public_and_filterable() -> None:
     with AssociationStub(), warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
         warnings.filterwarnings("ignore", category=NoTargetsWarning)
-        ssm().create_association(Name="AWS-HelloWorld", Targets=[{"Key": "tag:a", "Values": ["b"]}])
+        ssm().create_association(
+            Name="AWS-UpdateSSMAgent", Targets=[{"Key": "tag:a", "Values": ["b"]}]
+        )
     assert seen == []
 
 
@@ -46,11 +48,11 @@ def test_no_warning_when_every_target_matches_or_none_is_wanted() -> None:
         stub.add_instance("i-0123456789abcdef0", tags={"role": "web"})
         client = ssm()
         client.create_association(
-            Name="AWS-HelloWorld", Targets=[{"Key": "tag:role", "Values": ["web"]}]
+            Name="AWS-UpdateSSMAgent", Targets=[{"Key": "tag:role", "Values": ["web"]}]
         )
         client.create_association(Name="AWS-HelloWorld")  # the Automation placeholder
         client.create_association(
-            Name="AWS-HelloWorld", Targets=[{"Key": "tag-key", "Values": ["role"]}]
+            Name="AWS-UpdateSSMAgent", Targets=[{"Key": "tag-key", "Values": ["role"]}]
         )
 
 
@@ -60,7 +62,7 @@ def test_as_an_error_the_call_is_done_and_recorded_first() -> None:
         client = ssm()
         with pytest.raises(NoTargetsWarning, match="ran on no node"):
             client.create_association(
-                Name="AWS-HelloWorld", Targets=[{"Key": "tag:role", "Values": ["none"]}]
+                Name="AWS-UpdateSSMAgent", Targets=[{"Key": "tag:role", "Values": ["none"]}]
             )
         (created,) = client.list_associations()["Associations"]
         assert created["Overview"]["Status"] == "Success"

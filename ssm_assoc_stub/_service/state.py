@@ -560,7 +560,9 @@ class State:
             state = self.find(association_id)
             done = tuple(state.executions)
             current = self.engine.snapshot(association_id)
-            return done + ((current,) if current is not None else ())
+            found = done + ((current,) if current is not None else ())
+        self.flush_notices()  # a run the pending start began just now may have found no node
+        return found
 
     # -- the fleet (every change goes through fleet_changed) -------------------
     def fleet_changed(self, previous: Mapping[str, Instance | None]) -> None:
