@@ -17,6 +17,7 @@ from ._lifecycle.stub import (
     current_stub,
 )
 from ._service.misuse import StubInternalError
+from ._service.notices import NoTargetsWarning
 
 if TYPE_CHECKING:
     from ._service.calls import Call, CallError
@@ -31,6 +32,7 @@ __all__ = [
     "Document",
     "Execution",
     "StubInternalError",
+    "NoTargetsWarning",
     "StubStateError",
     "TargetResult",
     "UnsupportedOperationError",

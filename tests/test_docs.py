@@ -37,10 +37,14 @@ DOCS = ROOT / "docs"
 PAGES = sorted(DOCS.glob("*.md"))
 MARKDOWN = [*PAGES, ROOT / "README.md"]
 EXAMPLES = sorted(
-    path for path in (DOCS / "examples").glob("*.py") if not path.name.startswith("patch_rollout")
+    path
+    for path in (DOCS / "examples").glob("*.py")
+    if not path.name.startswith("patch_rollout") and path.name != "lambda_handler.py"
 )
 # Examples that need a package the `test` extra leaves out: without it they must skip.
 OPTIONAL_EXAMPLES = {"async_test.py": "aiobotocore"}
+# Modules the examples import (the code under test of a worked example), copied beside them.
+EXAMPLE_SUPPORT = [DOCS / "examples" / "lambda_handler.py"]
 DECISIONS = next(
     (
         found
@@ -81,7 +85,8 @@ def test_the_examples_run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyP
     path = os.environ.get("PYTHONPATH")
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), path])))
     monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")  # only ours, loaded by name
-    pytester.makepyfile(**{example.stem: example.read_text() for example in EXAMPLES})
+    files = [*EXAMPLES, *EXAMPLE_SUPPORT]
+    pytester.makepyfile(**{example.stem: example.read_text() for example in files})
     result = pytester.runpytest_subprocess(*PLUGIN, "-p", "no:cacheprovider", "-rA")
     outcomes = result.parseoutcomes()
     assert outcomes.get("failed", 0) == outcomes.get("errors", 0) == 0, result.stdout.str()

@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 import pytest
 
-from ssm_assoc_stub import AssociationStub
+from ssm_assoc_stub import AssociationStub, NoTargetsWarning
 
 START = datetime(2026, 3, 4, 10, 0, tzinfo=timezone.utc)  # a Wednesday
 SHELL = {"commands": ["echo hi"]}
@@ -304,7 +304,8 @@ def test_same_calls_same_executions() -> None:
 
 def test_zero_targets_ends_success_with_empty_count(immediate: AssociationStub) -> None:
     ssm = client()
-    aid = create(ssm, Targets=[{"Key": "tag:role", "Values": ["nobody"]}])["AssociationId"]
+    with pytest.warns(NoTargetsWarning, match=r"ran on no node: tag:role=nobody matches none"):
+        aid = create(ssm, Targets=[{"Key": "tag:role", "Values": ["nobody"]}])["AssociationId"]
     assert overview(ssm, aid) == {  # D-ST-1
         "Status": "Success",
         "DetailedStatus": "Success",

@@ -589,6 +589,7 @@ def test_success_responses_equal_what_botocores_parser_makes_of_them() -> None:
                 "ResourceId": aid,
                 "TagKeys": ["team"],
             },
+            "DescribeInstanceInformation": {},
             "DeleteAssociation": {"AssociationId": aid},
         }
         assert set(requests) == stub.backend.SUPPORTED_OPERATIONS

@@ -109,6 +109,7 @@ def test_the_null_overwrite_dropping_the_target_parameter_fails_D_RB_1(
     assert ok["AssociationDescription"]["AssociationVersion"] == "2"
 
 
+@pytest.mark.filterwarnings("ignore::ssm_assoc_stub.NoTargetsWarning")  # no node has the tag
 def test_merge_semantics_keep_the_target_parameter_D_RB_1() -> None:
     with AssociationStub(update_semantics="merge"):
         ssm = boto3.client("ssm", region_name="eu-west-1")

@@ -39,6 +39,7 @@ def test_the_public_names() -> None:
         "CallError",
         "Document",
         "Execution",
+        "NoTargetsWarning",
         "StubInternalError",
         "StubStateError",
         "TargetResult",
@@ -55,7 +56,8 @@ def test_the_public_names() -> None:
         ssm_assoc_stub.Nope  # noqa: B018
     assert issubclass(StubStateError, AssertionError)
     assert issubclass(ssm_assoc_stub.AssociationStubWarning, UserWarning)
-    for name in ("StubStateError", "UnsupportedOperationError", "AssociationStubWarning"):
+    names = ("StubStateError", "UnsupportedOperationError", "AssociationStubWarning")
+    for name in (*names, "NoTargetsWarning"):
         public = getattr(ssm_assoc_stub, name)  # tracebacks name the class as users import it
         assert f"{public.__module__}.{public.__qualname__}" == f"ssm_assoc_stub.{name}"
 
@@ -329,9 +331,18 @@ CONTROLS: list[tuple[str, tuple[Any, ...], dict[str, Any], tuple[Any, ...], dict
     (
         "add_instance",
         ("i-1",),
-        {"tags": {"a": "b"}},
+        {"tags": {"a": "b"}, "ping_status": "ConnectionLost"},
         ("i-1",),
-        {"tags": {"a": "b"}, "platform": "Linux"},
+        {
+            "tags": {"a": "b"},
+            "platform": "Linux",
+            "ping_status": "ConnectionLost",
+            "platform_name": None,
+            "platform_version": None,
+            "agent_version": None,
+            "ip_address": None,
+            "computer_name": None,
+        },
     ),
     ("remove_instance", ("i-1",), {}, ("i-1",), {}),
     ("set_outcome", ("i-1", "Failed"), {"duration": 5.0}, ("i-1", "Failed", 5.0), {}),

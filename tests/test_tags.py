@@ -16,7 +16,7 @@ from ssm_assoc_stub import AssociationStub, UnsupportedOperationError
 
 from .helpers import declared_errors, error_code, output_problems
 
-WEB = [{"Key": "tag:role", "Values": ["web"]}]
+WEB = [{"Key": "InstanceIds", "Values": ["i-0123456789abcdef0"]}]
 
 
 @pytest.fixture

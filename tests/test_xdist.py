@@ -31,7 +31,7 @@ def new_association():
     created = ssm.create_association(
         Name="AWS-RunShellScript",
         Parameters={"commands": ["echo hi"]},
-        Targets=[{"Key": "tag:role", "Values": ["web"]}],
+        Targets=[{"Key": "InstanceIds", "Values": ["i-0123456789abcdef0"]}],
     )
     return ssm, created["AssociationDescription"]["AssociationId"]
 

@@ -176,6 +176,7 @@ def respond(
                 raise
             raise failure from raised
         state.calls.append(record)
+    backend.flush_notices()  # after the state and the record: a warning-as-error is safe
     return http, parsed
 
 

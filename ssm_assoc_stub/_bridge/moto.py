@@ -26,8 +26,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from botocore.exceptions import BotoCoreError, ClientError
-from botocore.parsers import ResponseParserError
+from botocore.exceptions import ClientError
 
 from .._service.documents import external_document
 from .._service.sources import ExternalNode
@@ -40,8 +39,6 @@ __all__ = ["MotoSource", "moto_endpoint"]
 
 _LOOPBACK = frozenset({"localhost", "::1"})
 _NOTHING = "nothing"
-# What reading moto may raise; each one means "moto does not know" here.
-_FAILURES = (BotoCoreError, ClientError, ResponseParserError, ValueError, KeyError, TypeError)
 
 
 def _is_loopback(url: str | None) -> bool:
@@ -84,11 +81,10 @@ class MotoSource:
             try:
                 self._client("sts").get_caller_identity()
                 self._active = True
-            except _FAILURES as error:
-                if not unanswered(error) and isinstance(error, ClientError):
-                    self._active = True  # moto answered, if with an error
-                else:
-                    self._active = False
+            except ClientError as error:
+                self._active = not unanswered(error)  # moto answered, if with an error
+            except Exception:  # no server there, or anything else: nothing answers
+                self._active = False
         return self._active
 
     # -- nodes -------------------------------------------------------------------
@@ -96,20 +92,22 @@ class MotoSource:
         if not self.active():
             return None
         try:
-            pages = (
-                self._client("ec2")
-                .get_paginator("describe_instances")
-                .paginate(Filters=[{"Name": "instance-state-name", "Values": ["running"]}])
-            )
+            pages = self._client("ec2").get_paginator("describe_instances").paginate()
             instances = [
                 instance
                 for page in pages
                 for reservation in page.get("Reservations", ())
                 for instance in reservation.get("Instances", ())
             ]
-        except _FAILURES:
+        except Exception:  # whatever reading moto raises: no nodes known
             return None
-        return [_node(instance) for instance in instances if _running(instance)]
+        return [_node(instance) for instance in instances]
+
+    def renewed(self) -> MotoSource:
+        fresh = MotoSource(self.region, None)
+        fresh.endpoint = self.endpoint
+        fresh._active = None if self.endpoint != _NOTHING else False
+        return fresh
 
     # -- documents -----------------------------------------------------------------
     def document(self, name: str) -> Document | None:
@@ -121,19 +119,11 @@ class MotoSource:
         ssm = self._client("ssm")
         try:
             described = ssm.describe_document(Name=name)["Document"]
-            numbers = [
-                str(item["DocumentVersion"])
-                for page in ssm.get_paginator("list_document_versions").paginate(Name=name)
-                for item in page.get("DocumentVersions", ())
+            versions = [
+                (number, *_content_of(ssm, name, number))
+                for number in _version_numbers(ssm, name, described)
             ]
-            numbers.sort(key=lambda n: int(n) if n.isdigit() else 0)
-            versions = []
-            for number in numbers or [str(described.get("DocumentVersion", "1"))]:
-                got = ssm.get_document(Name=name, DocumentVersion=number)
-                content = str(got.get("Content", ""))
-                section = _parameters_section(content, str(got.get("DocumentFormat", "JSON")))
-                versions.append((number, section, content))
-        except _FAILURES:
+        except Exception:  # whatever moto raises (even NotImplementedError): not known
             return None
         return external_document(
             name=str(described.get("Name", name)),
@@ -146,9 +136,29 @@ class MotoSource:
         )
 
 
-def _parameters_section(content: str, document_format: str) -> object:
-    """The ``parameters`` section of a document's content (JSON, or YAML if PyYAML is
-    there: moto needs it to store a YAML document at all)."""
+def _version_numbers(ssm: Any, name: str, described: dict[str, Any]) -> list[str]:
+    """Every version: ListDocumentVersions, or 1..LatestVersion where moto lacks it."""
+    try:
+        numbers = [
+            str(item["DocumentVersion"])
+            for page in ssm.get_paginator("list_document_versions").paginate(Name=name)
+            for item in page.get("DocumentVersions", ())
+        ]
+    except Exception:  # moto 5 does not implement ListDocumentVersions
+        latest = str(described.get("LatestVersion", described.get("DocumentVersion", "1")))
+        numbers = [str(n) for n in range(1, int(latest) + 1)] if latest.isdigit() else [latest]
+    return sorted(numbers, key=lambda n: int(n) if n.isdigit() else 0)
+
+
+def _content_of(ssm: Any, name: str, number: str) -> tuple[object, str]:
+    got = ssm.get_document(Name=name, DocumentVersion=number)
+    content = str(got.get("Content", ""))
+    return _parsed(content, str(got.get("DocumentFormat", "JSON"))), content
+
+
+def _parsed(content: str, document_format: str) -> object:
+    """A document's content, parsed (JSON, or YAML with PyYAML, which moto needs to
+    store a YAML document at all)."""
     try:
         if document_format.upper() == "YAML":
             import yaml
@@ -158,11 +168,7 @@ def _parameters_section(content: str, document_format: str) -> object:
             parsed = json.loads(content)
     except Exception:  # a content moto accepted but we cannot read: no parameters known
         return None
-    return parsed.get("parameters") if isinstance(parsed, dict) else None
-
-
-def _running(instance: dict[str, Any]) -> bool:
-    return bool(instance.get("State", {}).get("Name") == "running")
+    return parsed
 
 
 def _platform(instance: dict[str, Any]) -> str:
@@ -180,6 +186,7 @@ def _node(instance: dict[str, Any]) -> ExternalNode:
         instance_id=str(instance["InstanceId"]),
         tags=tags,
         platform=platform,
+        state=str(instance.get("State", {}).get("Name", "running")),
         ip_address=instance.get("PrivateIpAddress") or None,
         computer_name=instance.get("PrivateDnsName") or None,
         launch_time=instance.get("LaunchTime"),

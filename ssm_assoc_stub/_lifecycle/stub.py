@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         ClockMode,
         DocumentType,
         OutcomeStatus,
+        PingStatus,
         PlatformType,
         Progression,
         SchemaVersion,
@@ -352,10 +353,29 @@ class AssociationStub(_Configured):
         *,
         tags: Mapping[str, str] | None = None,
         platform: PlatformType = "Linux",
+        ping_status: PingStatus = "Online",
+        platform_name: str | None = None,
+        platform_version: str | None = None,
+        agent_version: str | None = None,
+        ip_address: str | None = None,
+        computer_name: str | None = None,
     ) -> None:
-        """Register a managed node the associations can target."""
+        """Register a managed node the associations can target.
+
+        The other keywords are what DescribeInstanceInformation reports for it; left
+        out, they are derived from the id and the platform.
+        Adding an id again replaces the node (it keeps its place in the dispatch order).
+        """
         self._require("add_instance").backend.add_instance(
-            instance_id, tags=tags, platform=platform
+            instance_id,
+            tags=tags,
+            platform=platform,
+            ping_status=ping_status,
+            platform_name=platform_name,
+            platform_version=platform_version,
+            agent_version=agent_version,
+            ip_address=ip_address,
+            computer_name=computer_name,
         )
 
     def remove_instance(self, instance_id: str) -> None:

@@ -57,6 +57,7 @@ __all__ = [
     "check_platform",
     "external_document",
     "parse_parameters",
+    "platforms_of",
 ]
 
 PARAMETER_TYPES = ("String", "StringList", "Boolean", "Integer", "MapList", "StringMap")
@@ -195,6 +196,30 @@ def _lenient_one(name: str, definition: object) -> ParameterSpec:
     )
 
 
+_PLUGIN_PLATFORMS = {
+    "aws:runShellScript": ("Linux", "MacOS"),
+    "aws:runPowerShellScript": ("Windows",),
+}
+
+
+def platforms_of(document: object) -> tuple[str, ...]:
+    """The platform types AWS derives from a document's plugins: shell scripts run on
+    Linux and macOS, PowerShell on Windows, anything else everywhere."""
+    if not isinstance(document, Mapping):
+        return PLATFORMS
+    plugins: list[str] = []
+    steps = document.get("mainSteps")
+    if isinstance(steps, list):
+        plugins += [str(step.get("action")) for step in steps if isinstance(step, Mapping)]
+    runtime = document.get("runtimeConfig")
+    if isinstance(runtime, Mapping):
+        plugins += [str(name) for name in runtime]
+    found: set[str] = set()
+    for plugin in plugins:
+        found.update(_PLUGIN_PLATFORMS.get(plugin, PLATFORMS))
+    return tuple(p for p in PLATFORMS if p in found) or PLATFORMS
+
+
 def external_document(
     *,
     name: str,
@@ -206,19 +231,27 @@ def external_document(
     owner: str,
 ) -> Document:
     """A document read from outside the stub (moto): ``versions`` holds, per version
-    in order, its number, the ``parameters`` section of its content and the content."""
+    in order, its number, its parsed content (None if unreadable) and the content.
+
+    ``platforms`` as reported are used when they are platform types; otherwise (moto
+    reports none) they are derived from the default version's plugins.
+    """
     built = []
-    for number, section, content in versions:
+    parsed_by_number: dict[str, object] = {}
+    for number, parsed, content in versions:
+        section = parsed.get("parameters") if isinstance(parsed, Mapping) else None
         items = section.items() if isinstance(section, Mapping) else ()
         specs = {str(key): _lenient_one(str(key), value) for key, value in items}
         built.append(DocumentVersion(number, MappingProxyType(specs), content))
+        parsed_by_number[number] = parsed
     known = [v.version for v in built]
     default = default_version if default_version in known else (known[0] if known else "1")
+    reported = tuple(p for p in PLATFORMS if p in platforms)
     return Document(
         name,
         document_type,
         schema_version,
-        tuple(p for p in platforms if p in PLATFORMS) or PLATFORMS,
+        reported or platforms_of(parsed_by_number.get(default)),
         tuple(built),
         default,
         owner,

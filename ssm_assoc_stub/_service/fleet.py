@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -13,6 +13,9 @@ from .errors import InvalidInstanceId
 from .journal import TxDict
 from .misuse import CallbackFailed
 from .model import AssociationSpec, Target
+
+if TYPE_CHECKING:
+    from .sources import ExternalNode
 
 __all__ = [
     "OUTCOME_STATUSES",
@@ -32,6 +35,7 @@ MAX_DURATION = 366 * 24 * 3600.0  # a year: longer than any run AWS lets a docum
 # the stub also takes short readable ids such as "i-web-1").
 NODE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}")
 PLATFORMS = ("Linux", "Windows", "MacOS")
+PING_STATUSES = ("Online", "ConnectionLost", "Inactive")
 
 # fn(instance id) -> (tags, platform) of a node known elsewhere (e.g. moto's EC2), or None
 NodeSource = Callable[[str], "tuple[Mapping[str, str], str] | None"]
@@ -46,10 +50,21 @@ def is_instance_ids_key(key: str) -> bool:
 
 @attrs.frozen
 class Instance:
+    """A managed node: added with ``add_instance`` (origin ``"stub"``) or one of moto's
+    running EC2 instances (origin ``"moto"``).  ``None`` details are derived when
+    reported (``ops_instances``)."""
+
     instance_id: str
     tags: Mapping[str, str]
     platform: str
     order: int
+    ping_status: str = "Online"
+    platform_name: str | None = None
+    platform_version: str | None = None
+    agent_version: str | None = None
+    ip_address: str | None = None
+    computer_name: str | None = None
+    origin: str = "stub"
 
 
 @attrs.frozen
@@ -118,33 +133,134 @@ class Fleet:
     def __init__(self, *, strict: bool) -> None:
         self.strict = strict
         self._instances: dict[str, Instance] = TxDict()
+        # moto's running instances as of the last sync, and the ids of its others
+        # (stopped, terminated, ...): those are never targets, not even on the fly.
+        self._external: dict[str, Instance] = {}
+        self._unavailable: frozenset[str] = frozenset()
         self._counter = 0
         self._outcomes: dict[str, _Outcome] = TxDict()
         self._sources: list[NodeSource] = []
 
     # -- nodes ---------------------------------------------------------------
     def add(
-        self, instance_id: str, *, tags: Mapping[str, str] | None = None, platform: str = "Linux"
+        self,
+        instance_id: str,
+        *,
+        tags: Mapping[str, str] | None = None,
+        platform: str = "Linux",
+        ping_status: str = "Online",
+        platform_name: str | None = None,
+        platform_version: str | None = None,
+        agent_version: str | None = None,
+        ip_address: str | None = None,
+        computer_name: str | None = None,
     ) -> Instance:
         check_node_id(instance_id)
         if not isinstance(platform, str) or platform not in PLATFORMS:
             raise ValueError(f"platform must be one of {', '.join(PLATFORMS)}, got {platform!r}")
+        if ping_status not in PING_STATUSES:
+            raise ValueError(
+                f"ping_status must be one of {', '.join(PING_STATUSES)}, got {ping_status!r}"
+            )
+        details = {
+            "platform_name": platform_name,
+            "platform_version": platform_version,
+            "agent_version": agent_version,
+            "ip_address": ip_address,
+            "computer_name": computer_name,
+        }
+        for name, value in details.items():
+            if value is not None and (not isinstance(value, str) or not value):
+                raise ValueError(f"{name} must be a non-empty string or None, got {value!r}")
         tag_map = _tag_map(tags)
-        existing = self._instances.get(instance_id)
+        existing = self._instances.get(instance_id) or self._external.get(instance_id)
         order = existing.order if existing is not None else self._next_order()
-        instance = Instance(instance_id, tag_map, platform, order)
+        instance = Instance(
+            instance_id,
+            tag_map,
+            platform,
+            order,
+            ping_status=ping_status,
+            platform_name=platform_name,
+            platform_version=platform_version,
+            agent_version=agent_version,
+            ip_address=ip_address,
+            computer_name=computer_name,
+        )
         self._instances[instance_id] = instance
         return instance
 
+    def sync_external(self, nodes: Sequence[ExternalNode]) -> dict[str, Instance | None]:
+        """Make ``nodes`` (moto's instances) the fleet's external nodes: the running
+        ones are managed nodes, the others (stopped, terminated) are never targets.
+
+        Returns what changed as ``State.fleet_changed`` takes it: each node that
+        appeared, was retagged or went, mapped to what it was before (None: new).
+        A node added with ``add`` wins over a moto instance with the same id.
+        """
+        previous: dict[str, Instance | None] = {}
+        fresh: dict[str, Instance] = {}
+        unavailable = {node.instance_id for node in nodes if node.state != "running"}
+        for node in nodes:
+            if node.state != "running":
+                continue
+            old = self._external.get(node.instance_id)
+            order = old.order if old is not None else self._next_order()
+            fresh[node.instance_id] = Instance(
+                node.instance_id,
+                dict(node.tags),
+                node.platform if node.platform in PLATFORMS else "Linux",
+                order,
+                platform_name=node.platform_name,
+                platform_version=node.platform_version,
+                ip_address=node.ip_address,
+                computer_name=node.computer_name,
+                origin="moto",
+            )
+            retagged = old is None or dict(old.tags) != dict(node.tags)
+            if retagged and node.instance_id not in self._instances:
+                previous[node.instance_id] = old
+        for gone in set(self._external) - set(fresh) - set(self._instances):
+            previous[gone] = self._external[gone]
+        self._external = fresh
+        self._unavailable = frozenset(unavailable) - set(fresh)
+        return previous
+
+    @staticmethod
+    def details(instance: Instance, **changes: Any) -> dict[str, Any]:
+        """``add``'s keywords that rebuild ``instance``, with ``changes`` applied."""
+        kept = {
+            "tags": instance.tags,
+            "platform": instance.platform,
+            "ping_status": instance.ping_status,
+            "platform_name": instance.platform_name,
+            "platform_version": instance.platform_version,
+            "agent_version": instance.agent_version,
+            "ip_address": instance.ip_address,
+            "computer_name": instance.computer_name,
+        }
+        kept.update(changes)
+        return kept
+
+    def nodes(self) -> list[Instance]:
+        """Every managed node, in registration (first-seen) order."""
+        merged = {**self._external, **self._instances}
+        return sorted(merged.values(), key=lambda i: i.order)
+
     def remove(self, instance_id: str) -> None:
         if instance_id not in self._instances:
+            if instance_id in self._external:
+                raise KeyError(
+                    f"{instance_id!r} is one of moto's EC2 instances: stop or terminate it "
+                    "in moto (ec2.stop_instances) to take it out of the fleet"
+                )
             raise KeyError(
                 f"no managed node {instance_id!r}; known nodes: {sorted(self._instances) or 'none'}"
             )
         del self._instances[instance_id]
 
     def get(self, instance_id: str) -> Instance | None:
-        return self._instances.get(instance_id)
+        return self._instances.get(instance_id) or self._external.get(instance_id)
 
     def known(self, instance_id: str) -> bool:
         """The one fleet question, "is this node known?" (D-CRT-3).
@@ -152,7 +268,11 @@ class Fleet:
         True for a node added with ``add`` and for one a registered source
         (``add_source``, e.g. the moto bridge's EC2 instances) knows.  Changes nothing.
         """
-        return instance_id in self._instances or self._from_sources(instance_id) is not None
+        return (
+            instance_id in self._instances
+            or instance_id in self._external
+            or self._from_sources(instance_id) is not None
+        )
 
     def add_source(self, source: NodeSource) -> None:
         """Let ``source`` answer ``known`` for nodes not added here (first answer wins).
@@ -174,15 +294,19 @@ class Fleet:
 
         Never adds a node: callers that must not change state on failure use it.
         """
-        instance = self._instances.get(instance_id)
-        if instance is None and self.strict and not self.known(instance_id):
+        instance = self.get(instance_id)
+        stopped = instance_id in self._unavailable  # a moto instance that is not running
+        if instance is None and (stopped or (self.strict and not self.known(instance_id))):
             raise InvalidInstanceId(f"Instance {instance_id} is not a valid managed node.")
         return instance
 
     def ensure(self, instance_id: str) -> Instance | None:
-        """The node, added on the fly as an online Linux node unless strict."""
-        instance = self._instances.get(instance_id)
-        if instance is None:
+        """The node, added on the fly as an online Linux node unless strict.
+
+        A moto instance that is not running (stopped, terminated) is never added.
+        """
+        instance = self.get(instance_id)
+        if instance is None and instance_id not in self._unavailable:
             found = self._from_sources(instance_id)
             if found is not None:
                 tags, platform = found
@@ -195,8 +319,8 @@ class Fleet:
         self._counter += 1
         return self._counter
 
-    def __iter__(self) -> Iterable[Instance]:  # pragma: no cover - convenience
-        return iter(self._instances.values())
+    def __iter__(self) -> Iterator[Instance]:
+        return iter(self.nodes())
 
     # -- targets -------------------------------------------------------------
     def resolve(self, targets: Sequence[Target] | None, instance_id: str | None) -> list[str]:
@@ -222,9 +346,10 @@ class Fleet:
             else:
                 filters.append(target)
         if ordered is None:
-            candidates = sorted(self._instances.values(), key=lambda i: i.order)
+            candidates = self.nodes()
         else:
-            candidates = [self._instances[i] for i in dict.fromkeys(ordered)]
+            found = (self.get(i) for i in dict.fromkeys(ordered))
+            candidates = [c for c in found if c is not None]
         return [c.instance_id for c in candidates if all(target_matches(c, t) for t in filters)]
 
     # -- outcomes ------------------------------------------------------------

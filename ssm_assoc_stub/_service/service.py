@@ -42,7 +42,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from . import ops_associations, ops_compliance, ops_history, ops_status, ops_tags
+from . import (
+    ops_associations,
+    ops_compliance,
+    ops_history,
+    ops_instances,
+    ops_status,
+    ops_tags,
+)
 from .errors import ServiceError
 from .journal import transaction
 from .misuse import CallbackFailed, NotEmulated, StubInternalError, user_errors
@@ -53,12 +60,24 @@ __all__ = ["OPERATIONS", "Backend"]
 
 Operation = Callable[[State, str, Mapping[str, Any]], dict[str, Any]]
 
+# Operations that never read the fleet: no need to ask moto for its instances first.
+_FLEET_BLIND = frozenset(
+    {
+        "ListAssociations",
+        "ListAssociationVersions",
+        "DescribeAssociationExecutions",
+        "DescribeAssociationExecutionTargets",
+        *ops_tags.OPERATIONS,
+    }
+)
+
 OPERATIONS: dict[str, Operation] = {
     **ops_associations.OPERATIONS,
     **ops_history.OPERATIONS,
     **ops_status.OPERATIONS,
     **ops_tags.OPERATIONS,
     **ops_compliance.OPERATIONS,
+    **ops_instances.OPERATIONS,
 }
 
 
@@ -85,6 +104,8 @@ class Backend(State):
             # outcome returns, and the executions this call triggers start then.
             immediate = self.options.progression == "immediate" and not self.engine.busy
             with user_errors():
+                if operation not in _FLEET_BLIND and not self.engine.busy:
+                    self.sync_nodes()  # moto's instances as they are now
                 if not self.engine.busy:
                     self.catch_up()  # D-CLK-1: what fell due by the code's now, first
                     self.joins.start_pending()  # nodes that joined since the last call

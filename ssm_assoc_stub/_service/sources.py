@@ -23,11 +23,12 @@ __all__ = ["ExternalNode", "ExternalSource"]
 
 @attrs.frozen(kw_only=True)
 class ExternalNode:
-    """A running instance of the outside world, seen as a managed node."""
+    """An instance of the outside world; a managed node while ``state`` is ``running``."""
 
     instance_id: str
     tags: Mapping[str, str]
     platform: str  # Linux | Windows | MacOS
+    state: str = "running"
     platform_name: str | None = None
     platform_version: str | None = None
     ip_address: str | None = None
@@ -42,7 +43,10 @@ class ExternalSource(Protocol):
         """Whether anything answers (moto's mock_aws, a moto server)."""
 
     def nodes(self) -> Sequence[ExternalNode] | None:
-        """The running instances, in launch order; None when nothing answers."""
+        """Every instance (any state), in launch order; None when nothing answers."""
 
     def document(self, name: str) -> Document | None:
         """The document called ``name`` with all its versions; None if unknown."""
+
+    def renewed(self) -> ExternalSource:
+        """The same source for a later moment (what it said holds for one call only)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import math
 import threading
+import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -41,6 +42,7 @@ from .model import (
     AssociationVersion,
     Overview,
 )
+from .notices import NoTargetsWarning
 from .options import Options
 from .pagination import Ordered, Paginator
 from .scheduling import Scheduler
@@ -95,6 +97,8 @@ class State:
         )
         # The rest of AWS (moto) for the call being answered; the binding sets it.
         self.external: ExternalSource | None = None
+        # Warnings found under the lock, issued once the state is consistent again.
+        self.notices: list[Warning] = []
         # region -> the associations under stable positions, for O(page) listings
         self._ordered: dict[str, Ordered[AssociationState]] = TxDict()
         self.fleet.add_source(self._external_node)  # D-CRT-3: moto's instances are known
@@ -115,6 +119,22 @@ class State:
         """What the next call reads for documents and nodes the stub does not hold."""
         self.external = source
         self.documents.source = source
+
+    def sync_nodes(self, *, renew: bool = False) -> None:
+        """Bring moto's instances into the fleet: new or retagged ones may join runs
+        (through ``fleet_changed``, D-RC-8, D-RC-12).
+
+        ``renew`` asks the source again (for test-side controls between calls).
+        """
+        source = self.external
+        if source is None:
+            return
+        if renew:
+            source = self.external = source.renewed()
+            self.documents.source = source
+        previous = self.fleet.sync_external(source.nodes() or ())
+        if previous:
+            self._joins_changed(previous)
 
     # -- lookups ---------------------------------------------------------------
     def associations(self, region: str) -> dict[str, AssociationState]:
@@ -319,7 +339,9 @@ class State:
             return
         version = state.latest
         spec = version.spec
-        self._run(state, self.fleet.resolve(spec.targets, spec.instance_id), join=False)
+        targets = self.fleet.resolve(spec.targets, spec.instance_id)
+        self._check_targets(state, spec, targets)
+        self._run(state, targets, join=False)
 
     def start_join_run(self, state: AssociationState, nodes: list[str]) -> None:
         """D-RC-12: an execution of ``state`` over the nodes that joined its targets."""
@@ -357,6 +379,50 @@ class State:
             gate=gate,
             cutoff_after=None if window is None else window * 3600.0,
         )
+
+    def _check_targets(
+        self, state: AssociationState, spec: AssociationSpec, targets: list[str]
+    ) -> None:
+        """Issue 9: no silent green tests (D-WARN-1).  Warn when a run reaches no node,
+        or when a tag target names a tag no node has (a typo, or nodes never added)."""
+        wanted = [t for t in spec.targets or () if t.key != "aws:NoOpAutomationTag"]
+        if spec.instance_id is None and not wanted:
+            return  # the Automation placeholder, TargetLocations, TargetMaps: nothing to match
+        label = f"Association {state.association_id} ({spec.name})"
+        fix = (
+            "AWS accepts this and reports Success, so the test may pass without running "
+            "anything. Add nodes with stub.add_instance(...) or launch EC2 instances in "
+            "moto; if it is meant, filter ssm_assoc_stub.NoTargetsWarning."
+        )
+        nodes = self.fleet.nodes()
+        if not targets:
+            sent = spec.instance_id or ", ".join(f"{t.key}={','.join(t.values)}" for t in wanted)
+            self.notices.append(
+                NoTargetsWarning(
+                    f"{label} ran on no node: {sent} matches none of the {len(nodes)} managed "
+                    f"node(s). {fix}"
+                )
+            )
+            return
+        for target in wanted:
+            for value in target.values:
+                if target.key.startswith("tag:"):
+                    key = target.key[4:]
+                    if not any(node.tags.get(key) == value for node in nodes):
+                        self.notices.append(
+                            NoTargetsWarning(f"{label}: no managed node has the tag {key}={value}.")
+                        )
+                elif target.key == "tag-key" and not any(value in n.tags for n in nodes):
+                    self.notices.append(
+                        NoTargetsWarning(f"{label}: no managed node has a tag {value}.")
+                    )
+
+    def flush_notices(self) -> None:
+        """Issue the warnings found since the last flush (outside any state change)."""
+        with self.lock:
+            found, self.notices = self.notices, []
+        for notice in found:
+            warnings.warn(notice, stacklevel=3)
 
     def _refuse_inside_outcome(self, control: str) -> None:
         if self.engine.busy:
@@ -442,6 +508,7 @@ class State:
         with self.lock, user_errors():
             self._refuse_inside_outcome("advance")
             self.catch_up()  # then ahead of the code's clock, on its own
+            self.sync_nodes(renew=True)
             self.joins.start_pending()
             try:
                 target = self.clock.now + step
@@ -451,7 +518,9 @@ class State:
                     f"(it is {self.clock.now.isoformat()})"
                 ) from None
             self.simulator.run_until(target)
-            return self.clock.now
+            now = self.clock.now
+        self.flush_notices()
+        return now
 
     def settle(self) -> None:
         with self.lock, user_errors():
@@ -459,12 +528,14 @@ class State:
             self.catch_up()
             self.joins.start_pending()
             self.simulator.settle()
+        self.flush_notices()
 
     def run(self, association_id: str) -> Execution:
         with self.lock, user_errors():
             self._refuse_inside_outcome("run")
             state = self.find(association_id)
             self.catch_up()
+            self.sync_nodes(renew=True)
             self.joins.start_pending()
             self.simulator.settle()
             if not self.calendars_open(state.spec):
@@ -480,14 +551,18 @@ class State:
                 )
             self.start_execution(state)
             self.simulator.settle()
-            return state.executions[-1]
+            execution = state.executions[-1]
+        self.flush_notices()
+        return execution
 
     def executions(self, association_id: str) -> tuple[Execution, ...]:
         with self.lock:
             state = self.find(association_id)
             done = tuple(state.executions)
             current = self.engine.snapshot(association_id)
-            return done + ((current,) if current is not None else ())
+            found = done + ((current,) if current is not None else ())
+        self.flush_notices()  # a run the pending start began just now may have found no node
+        return found
 
     # -- the fleet (every change goes through fleet_changed) -------------------
     def fleet_changed(self, previous: Mapping[str, Instance | None]) -> None:
@@ -497,12 +572,10 @@ class State:
         with self.lock:
             self._joins_changed(previous)
 
-    def add_instance(
-        self, instance_id: str, *, tags: Mapping[str, str] | None = None, platform: str = "Linux"
-    ) -> None:
+    def add_instance(self, instance_id: str, **options: Any) -> None:
         with self.lock, user_errors():
             before = self.fleet.get(instance_id)
-            self.fleet.add(instance_id, tags=tags, platform=platform)
+            self.fleet.add(instance_id, **options)
             self._joins_changed({instance_id: before})
 
     def tag_instance(self, instance_id: str, tags: Mapping[str, str]) -> None:
@@ -512,7 +585,7 @@ class State:
             if not isinstance(tags, Mapping):
                 raise TypeError(f"tag_instance() takes a mapping of tags, got {tags!r}")
             merged = {**before.tags, **tags}
-            self.fleet.add(instance_id, tags=merged, platform=before.platform)
+            self.fleet.add(instance_id, **self.fleet.details(before, tags=merged))
             self._joins_changed({instance_id: before})
 
     def untag_instance(self, instance_id: str, keys: Iterable[str]) -> None:
@@ -523,7 +596,7 @@ class State:
                 raise TypeError(f"untag_instance() takes an iterable of tag keys, got {keys!r}")
             gone = set(keys)
             kept = {k: v for k, v in before.tags.items() if k not in gone}
-            self.fleet.add(instance_id, tags=kept, platform=before.platform)
+            self.fleet.add(instance_id, **self.fleet.details(before, tags=kept))
             self._joins_changed({instance_id: before})
 
     def _joins_changed(self, previous: Mapping[str, Instance | None]) -> None:
