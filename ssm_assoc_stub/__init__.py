@@ -2,7 +2,8 @@
 
 Importing the package is cheap: botocore, boto3 and the emulated service load
 when a stub first starts, and the record classes (``Call``, ``CallError``,
-``Document``, ``Execution``, ``TargetResult``) when first looked up.
+``Document``, ``Execution``, ``TargetResult``) and the server-mode classes
+(``ServerControls``, ``SSMEndpoint``) when first looked up.
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ from ._lifecycle.stub import (
 from ._service.misuse import StubInternalError
 
 if TYPE_CHECKING:
+    from ._server.client import ServerControls
     from ._service.calls import Call, CallError
     from ._service.documents import Document
     from ._service.engine import Execution, TargetResult
+    from ._tools.endpoint import SSMEndpoint
 
 __all__ = [
     "AssociationStub",
@@ -30,6 +33,8 @@ __all__ = [
     "CallError",
     "Document",
     "Execution",
+    "SSMEndpoint",
+    "ServerControls",
     "StubInternalError",
     "StubStateError",
     "TargetResult",
@@ -47,6 +52,8 @@ _LAZY = {
     "Document": "._service.documents",
     "Execution": "._service.engine",
     "TargetResult": "._service.engine",
+    "ServerControls": "._server.client",
+    "SSMEndpoint": "._tools.endpoint",
 }
 
 

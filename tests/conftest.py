@@ -66,3 +66,4 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     )
     yield attempts
     assert attempts == [], f"a test reached for the network: {attempts}"
+from .transport import ssm_transport  # noqa: E402,F401  (a fixture modules opt into)

@@ -20,6 +20,9 @@ from ssm_assoc_stub import AssociationStub
 
 from .golden_support import add_golden_nodes, compare, load, normalise
 
+# Every test runs twice: in-process and over HTTP through the server mode (tests/transport.py).
+pytestmark = pytest.mark.usefixtures("ssm_transport")
+
 # ApplyOnlyAtCronInterval has a modelled default (false) that today's service
 # always sends (golden update-association-ex2, CLI v2); older examples predate it.
 MODERN = {"ApplyOnlyAtCronInterval"}
