@@ -19,7 +19,7 @@ import pytest
 from botocore.config import Config
 
 from ssm_assoc_stub._binding import glue
-from ssm_assoc_stub._lifecycle import stub as _stub_module
+from ssm_assoc_stub._lifecycle import registry
 from ssm_assoc_stub._server.app import ServerApp
 from ssm_assoc_stub._server.run import SSMServer
 
@@ -56,8 +56,8 @@ class HTTPTransport:
 
 
 def _current_state() -> Any:
-    with _stub_module._LOCK:
-        stub = _stub_module._current()
+    with registry.LOCK:
+        stub: Any = registry.current()
     return None if stub is None else stub._state
 
 

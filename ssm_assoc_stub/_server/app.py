@@ -26,7 +26,7 @@ from werkzeug.wrappers import Request, Response
 
 from .._service.calls import Call, CallError, freeze
 from .._service.errors import ServiceError, error_for_code
-from .._service.misuse import UnsupportedOperationError
+from .._service.misuse import NotEmulated, UnsupportedOperationError
 from . import protocol
 from .controls import answer_control
 from .upstream import Upstream
@@ -133,8 +133,14 @@ class ServerApp:
                 f"X-Amz-Target: AmazonSSM.<Operation> header); this request has {what}.",
                 400,
             )
-        message = str(UnsupportedOperationError(operation, backend.SUPPORTED_OPERATIONS))
-        message = message.split(" To send other SSM calls on", 1)[0] + (
+        return self._unsupported(backend, operation)
+
+    def _unsupported(self, backend: Backend, operation: str, reason: str | None = None) -> Response:
+        """D-SRV-2: what the in-process stub says, with the server's way out."""
+        message = str(
+            UnsupportedOperationError(operation, backend.SUPPORTED_OPERATIONS, reason=reason)
+        )
+        message = message.split(" Nothing else would answer it", 1)[0] + (
             " To send other SSM calls on to another endpoint (a moto server, say), "
             "start the server with --upstream URL."
         )
@@ -153,10 +159,15 @@ class ServerApp:
                 error = check_request(operation, body)
             result: dict[str, Any] = {}
             if error is None:
+                backend.use_source(self._source(region))
                 try:
                     result = backend.handle(region, operation, body)
                 except ServiceError as raised:
                     error = raised
+                except NotEmulated as not_ours:  # this request is not the stub's (D-SRV-2)
+                    if self.upstream is not None:
+                        return self._forward(request)
+                    return self._unsupported(backend, operation, not_ours.reason)
                 except Exception:  # a bug: answer as AWS does, and say so in the log
                     _LOG.exception("ssm_assoc_stub failed answering %s", operation)
                     error = InternalFailure(
@@ -182,6 +193,14 @@ class ServerApp:
                 )
             )
             return self._error(backend, error.code, error.message, error.status)
+
+    def _source(self, region: str) -> Any:
+        """The moto bridge reads documents and EC2 instances from the upstream, if any."""
+        if self.upstream is None:
+            return None
+        from .._bridge.moto import MotoSource
+
+        return MotoSource(region, self.upstream.url)
 
     def _forward(self, request: Request) -> Response:
         assert self.upstream is not None
