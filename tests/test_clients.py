@@ -192,7 +192,15 @@ def terraform(workdir: Path, *args: str, url: str, check: bool = True) -> Any:
     return result
 
 
+SLOW_CLIENTS = os.environ.get("SSM_ASSOC_STUB_SLOW_CLIENTS", "") == "1"
+
+
 @pytest.mark.skipif(TERRAFORM is None, reason="Terraform (`terraform`) is not installed")
+@pytest.mark.skipif(
+    not SLOW_CLIENTS,
+    reason="the Terraform test starts the AWS provider five times (about a minute of CPU): "
+    "opt in with SSM_ASSOC_STUB_SLOW_CLIENTS=1, or run tox -e clients",
+)
 @pytest.mark.skipif(
     MIRROR is None,
     reason="no local mirror of the hashicorp/aws provider (looked in "
