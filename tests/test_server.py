@@ -64,7 +64,7 @@ def post(url: str, target: str | None, body: bytes, auth: str | None = SIGNED) -
 
 
 # -- the wire protocol ---------------------------------------------------------------
-def test_success_is_json_1_1_with_epoch_second_timestamps_and_a_request_id(server: Any) -> None:
+def test_success_is_json_1_1_with_epoch_seconds_and_a_request_id_D_SRV_3(server: Any) -> None:
     url, _ = server
     body = json.dumps({"Name": "AWS-RunShellScript", "InstanceId": NODE, "Parameters": SHELL})
     status, headers, answer = post(url, "AmazonSSM.CreateAssociation", body.encode())
@@ -78,7 +78,7 @@ def test_success_is_json_1_1_with_epoch_second_timestamps_and_a_request_id(serve
     assert not headers["Date"].endswith("01 Mar 2026 12:00:00 GMT")
 
 
-def test_an_error_is_type_and_message_with_the_code_s_http_status_D_ERR_1(server: Any) -> None:
+def test_an_error_is_type_and_message_with_the_code_s_status_D_ERR_1_D_SRV_4(server: Any) -> None:
     url, _ = server
     body = json.dumps({"AssociationId": "11111111-2222-3333-4444-555555555555"}).encode()
     status, headers, answer = post(url, "AmazonSSM.DescribeAssociation", body)
@@ -90,7 +90,7 @@ def test_an_error_is_type_and_message_with_the_code_s_http_status_D_ERR_1(server
     assert headers["x-amzn-RequestId"]
 
 
-def test_the_region_is_the_signature_s_credential_scope(server: Any) -> None:
+def test_the_region_is_the_signature_s_credential_scope_D_SRV_1(server: Any) -> None:
     url, controls = server
     body = json.dumps({"Name": "AWS-RunShellScript", "InstanceId": NODE, "Parameters": SHELL})
     post(url, "AmazonSSM.CreateAssociation", body.encode())
@@ -99,7 +99,7 @@ def test_the_region_is_the_signature_s_credential_scope(server: Any) -> None:
     assert client(url, "us-east-1").list_associations()["Associations"] == []
 
 
-def test_without_a_signature_the_default_region_answers(server: Any) -> None:
+def test_without_a_signature_the_default_region_answers_D_SRV_1(server: Any) -> None:
     url, controls = server
     post(url, "AmazonSSM.ListAssociations", b"{}", auth=None)
     assert controls.calls[-1].region == "us-east-1"
@@ -114,7 +114,7 @@ def test_a_body_that_is_not_a_json_object_is_a_serialization_exception(server: A
     assert controls.calls == ()
 
 
-def test_a_member_of_the_wrong_json_type_is_a_serialization_exception(server: Any) -> None:
+def test_a_member_of_the_wrong_json_type_is_a_serialization_exception_D_SRV_4(server: Any) -> None:
     url, _ = server
     body = json.dumps({"Name": 5, "InstanceId": NODE}).encode()
     status, _, answer = post(url, "AmazonSSM.CreateAssociation", body)
@@ -122,7 +122,7 @@ def test_a_member_of_the_wrong_json_type_is_a_serialization_exception(server: An
     assert "'name'" in answer["message"]
 
 
-def test_a_missing_required_member_is_aws_s_validation_clause(server: Any) -> None:
+def test_a_missing_required_member_is_aws_s_validation_clause_D_SRV_4(server: Any) -> None:
     # Clients other than botocore (JavaScript v3, Go v2) send what they are given.
     url, controls = server
     status, _, answer = post(url, "AmazonSSM.UpdateAssociation", b"{}")
@@ -179,7 +179,7 @@ def test_a_request_without_an_ssm_target_is_an_unknown_operation(server: Any) ->
     assert "this request has no X-Amz-Target header" in answer["message"]
 
 
-def test_the_bug_path_answers_internal_failure_500(server: Any, monkeypatch: Any) -> None:
+def test_the_bug_path_answers_internal_failure_500_D_SRV_5(server: Any, monkeypatch: Any) -> None:
     from ssm_assoc_stub._service import service
 
     def broken(*args: Any) -> Any:
@@ -207,7 +207,7 @@ def moto_url() -> Iterator[str]:
         moto.stop()
 
 
-def test_operations_it_does_not_emulate_go_on_to_the_upstream(moto_url: str) -> None:
+def test_operations_it_does_not_emulate_go_on_to_the_upstream_D_SRV_2(moto_url: str) -> None:
     with started_server({"start_time": START}, upstream=moto_url) as (url, controls):
         ssm = client(url)
         ssm.put_parameter(Name="/app/colour", Value="blue", Type="String")
@@ -247,7 +247,7 @@ def test_the_moto_bridge_reads_ec2_instances_through_the_upstream(moto_url: str)
     assert set(execution.targets) == ids
 
 
-def test_an_unreachable_upstream_is_service_unavailable() -> None:
+def test_an_unreachable_upstream_is_service_unavailable_D_SRV_2() -> None:
     with started_server({}, upstream="http://127.0.0.1:9") as (url, _):
         status, _, answer = post(url, "AmazonSSM.GetParameter", b'{"Name": "x"}')
     assert (status, answer["__type"]) == (503, "ServiceUnavailable")
@@ -351,7 +351,7 @@ def test_injected_errors_calls_documents_and_reset(server: Any) -> None:
 
 # -- the transport used to rerun behaviour tests -----------------------------------
 @pytest.mark.parametrize("ssm_transport", ["http"], indirect=True)
-def test_the_http_transport_really_goes_over_http(ssm_transport: str) -> None:
+def test_the_http_transport_really_goes_over_http_D_SRV_6(ssm_transport: str) -> None:
     from ssm_assoc_stub import AssociationStub
 
     with AssociationStub(start_time=START) as stub:

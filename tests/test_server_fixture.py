@@ -130,7 +130,9 @@ def test_the_same_tests_run_against_another_endpoint_stub_only_ones_skipped(
     assert calls[-1] == "DeleteAssociation"
 
 
-def test_a_non_loopback_endpoint_needs_the_real_aws_opt_in(pytester: pytest.Pytester) -> None:
+def test_a_non_loopback_endpoint_needs_the_real_aws_opt_in_D_SRV_7(
+    pytester: pytest.Pytester,
+) -> None:
     pytester.makepyfile(
         """
         def test_x(ssm_assoc_server):
