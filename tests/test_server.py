@@ -105,7 +105,7 @@ def test_without_a_signature_the_default_region_answers_D_SRV_1(server: Any) -> 
     assert controls.calls[-1].region == "us-east-1"
 
 
-def test_a_body_that_is_not_a_json_object_is_a_serialization_exception(server: Any) -> None:
+def test_a_body_that_is_not_a_json_object_is_a_serialization_exception_D_SRV_4(server: Any) -> None:
     url, controls = server
     for body in (b"{not json", b"[1, 2]"):
         status, _, answer = post(url, "AmazonSSM.ListAssociations", body)
@@ -114,12 +114,15 @@ def test_a_body_that_is_not_a_json_object_is_a_serialization_exception(server: A
     assert controls.calls == ()
 
 
-def test_a_member_of_the_wrong_json_type_is_a_serialization_exception_D_SRV_4(server: Any) -> None:
-    url, _ = server
+def test_a_member_of_the_wrong_json_type_is_the_core_s_validation_clause_D_SRV_4(
+    server: Any,
+) -> None:
+    url, controls = server
     body = json.dumps({"Name": 5, "InstanceId": NODE}).encode()
     status, _, answer = post(url, "AmazonSSM.CreateAssociation", body)
-    assert (status, answer["__type"]) == (400, "SerializationException")
-    assert "'name'" in answer["message"]
+    assert (status, answer["__type"]) == (400, "ValidationException")
+    assert "at 'name' failed to satisfy constraint: Member must be a string" in answer["message"]
+    assert controls.calls[-1].error is not None  # recorded, as in-process
 
 
 def test_a_missing_required_member_is_aws_s_validation_clause_D_SRV_4(server: Any) -> None:
@@ -186,10 +189,12 @@ def test_the_bug_path_answers_internal_failure_500_D_SRV_5(server: Any, monkeypa
         raise RuntimeError("boom")
 
     monkeypatch.setitem(service.OPERATIONS, "ListAssociations", broken)
-    url, _ = server
+    url, controls = server
     status, _, answer = post(url, "AmazonSSM.ListAssociations", b"{}")
     assert (status, answer["__type"]) == (500, "InternalFailure")
-    assert "internal error answering ListAssociations" in answer["message"]
+    assert "internal error answering ListAssociations: Bug in ssm_assoc_stub" in answer["message"]
+    (call,) = controls.calls  # recorded, as in-process
+    assert call.error is not None and call.error.code == "StubInternalError"
 
 
 # -- the upstream --------------------------------------------------------------------

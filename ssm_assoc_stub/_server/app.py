@@ -2,11 +2,12 @@
 
 ``POST /`` with ``X-Amz-Target: AmazonSSM.<Operation>`` is one SSM call.  An
 operation the core emulates is answered under the backend's lock, in the same
-order of checks as the botocore binding: an injected error, then the request
-checks (``validation``: required members, JSON types, constraints), then
-``Backend.handle``; the answer is JSON with epoch-second timestamps, an error is
-``{"__type", "message"}`` with the code's HTTP status (D-ERR-1), and every
-response carries ``x-amzn-RequestId``.  Any other operation goes on to the
+order of checks as the botocore binding: an injected error, then
+``Backend.handle`` with the operation's input shape (it checks required members,
+JSON types and constraints before it acts), all in one transaction; the answer
+is JSON with epoch-second timestamps, an error is ``{"__type", "message"}``
+with the code's HTTP status (D-ERR-1), and every response carries
+``x-amzn-RequestId``.  Any other operation goes on to the
 upstream, if there is one, else gets ``UnknownOperationException`` with the
 message an unsupported operation gets in-process (D-SRV-2).
 
@@ -26,11 +27,12 @@ from werkzeug.wrappers import Request, Response
 
 from .._service.calls import Call, CallError, freeze
 from .._service.errors import ServiceError, error_for_code
-from .._service.misuse import NotEmulated, UnsupportedOperationError
+from .._service.journal import transaction
+from .._service.misuse import NotEmulated, StubInternalError, UnsupportedOperationError
 from . import protocol
 from .controls import answer_control
 from .upstream import Upstream
-from .validation import check_request
+from .validation import input_shape
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -153,45 +155,52 @@ class ServerApp:
             body = protocol.decode_body(request.get_data())
         except protocol.BodyError as bad:
             return self._error(backend, "SerializationException", str(bad), 400)
-        with backend.lock:
-            error = self.recorder.take_injected(operation)
-            if error is None:
-                error = check_request(operation, body)
-            result: dict[str, Any] = {}
-            if error is None:
-                backend.use_source(self._source(region))
-                try:
-                    result = backend.handle(region, operation, body)
-                except ServiceError as raised:
-                    error = raised
-                except NotEmulated as not_ours:  # this request is not the stub's (D-SRV-2)
-                    if self.upstream is not None:
-                        return self._forward(request)
-                    return self._unsupported(backend, operation, not_ours.reason)
-                except Exception:  # a bug: answer as AWS does, and say so in the log
-                    _LOG.exception("ssm_assoc_stub failed answering %s", operation)
-                    error = InternalFailure(
-                        f"ssm_assoc_stub hit an internal error answering {operation}; "
-                        "the server's log has the traceback."
-                    )
+        params = freeze(body)
+        with backend.lock:  # one lock for state, injected errors and call order
+            try:
+                # One transaction around the answer and its encoding, as in-process:
+                # if either fails unexpectedly, the call changes nothing.
+                with transaction():
+                    error = self.recorder.take_injected(operation)
+                    result: dict[str, Any] = {}
+                    if error is None:
+                        backend.use_source(self._source(region))
+                        try:  # the backend checks types and constraints first
+                            result = backend.handle(
+                                region, operation, body, input_shape=input_shape(operation)
+                            )
+                        except ServiceError as raised:
+                            error = raised
+                    encoded = protocol.encode(result) if error is None else b""
+            except NotEmulated as not_ours:  # rolled back; not recorded (D-SRV-2)
+                if self.upstream is not None:
+                    return self._forward(request)
+                return self._unsupported(backend, operation, not_ours.reason)
+            except Exception as failure:  # a bug, or a test's outcome function (D-SRV-5)
+                _LOG.error("ssm_assoc_stub failed answering %s", operation, exc_info=failure)
+                bug = failure if isinstance(failure, StubInternalError) else None
+                code = "StubInternalError" if bug is not None else "CallbackError"
+                text = str(bug if bug is not None else StubInternalError(operation, failure))
+                self.recorder.calls.append(
+                    Call(operation=operation, params=params, region=region,
+                         error=CallError(code, text))
+                )  # fmt: skip
+                return self._error(
+                    backend,
+                    InternalFailure.code,
+                    f"ssm_assoc_stub hit an internal error answering {operation}: {text}",
+                    InternalFailure.status,
+                )
             if error is None:
                 self.recorder.calls.append(
-                    Call(
-                        operation=operation,
-                        params=freeze(body),
-                        region=region,
-                        response=freeze(result),
-                    )
-                )
-                return self._response(backend, 200, protocol.encode(result))
+                    Call(operation=operation, params=params, region=region,
+                         response=freeze(result))
+                )  # fmt: skip
+                return self._response(backend, 200, encoded)
             self.recorder.calls.append(
-                Call(
-                    operation=operation,
-                    params=freeze(body),
-                    region=region,
-                    error=CallError(error.code, error.message),
-                )
-            )
+                Call(operation=operation, params=params, region=region,
+                     error=CallError(error.code, error.message))
+            )  # fmt: skip
             return self._error(backend, error.code, error.message, error.status)
 
     def _source(self, region: str) -> Any:
