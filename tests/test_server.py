@@ -265,8 +265,8 @@ def test_controls_script_the_fleet_and_read_the_rate_controlled_run(server: Any)
     for n in range(1, 5):
         controls.add_instance(f"i-0000000{n}", tags={"role": "web"})
     controls.add_instance("i-00000009", tags={"role": "db"})
-    controls.add_tags("i-00000009", {"role": "web", "zone": "a"})
-    controls.remove_tags("i-00000009", ["zone"])
+    controls.tag_instance("i-00000009", {"role": "web", "zone": "a"})
+    controls.untag_instance("i-00000009", ["zone"])
     assert controls.nodes()["i-00000009"] == {"role": "web"}
     controls.remove_instance("i-00000004")
     controls.set_outcome("*", "Success", duration=30)
@@ -411,3 +411,19 @@ def test_serve_rejects_bad_arguments_with_usage_status_2() -> None:
     )  # fmt: skip
     assert result.returncode == 2
     assert "serve: error: --fleet takes a count from 1 to 100000, got 'many'" in result.stderr
+
+
+def test_alarm_and_calendar_controls_reach_the_core(server: Any) -> None:
+    url, controls = server
+    ssm = client(url)
+    controls.set_calendar_state("maintenance", "CLOSED")
+    gated = ssm.create_association(
+        Name="AWS-RunShellScript", Parameters=SHELL, CalendarNames=["maintenance"],
+        Targets=[{"Key": "InstanceIds", "Values": [NODE]}],
+    )["AssociationDescription"]["AssociationId"]  # fmt: skip
+    assert controls.executions(gated) == ()  # D-CAL-1: a closed calendar, no run
+    controls.set_alarm_state("cpu-high", "ALARM", at=START + timedelta(hours=1))
+    with pytest.raises(ValueError, match="PURPLE"):
+        controls.set_alarm_state("cpu-high", "PURPLE")  # the core's own check, over HTTP
+    with pytest.raises(TypeError, match="at= takes an aware datetime"):
+        controls.set_alarm_state("cpu-high", "OK", at=datetime(2026, 3, 1))  # noqa: DTZ001

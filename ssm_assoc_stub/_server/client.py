@@ -92,17 +92,25 @@ class ServerControls:
         """Deregister a managed node."""
         self._call("DELETE", f"nodes/{_segment(instance_id)}")
 
-    def add_tags(self, instance_id: str, tags: Mapping[str, str]) -> None:
-        """Add or overwrite tags on a managed node."""
+    def tag_instance(self, instance_id: str, tags: Mapping[str, str]) -> None:
+        """Add or overwrite tags of a managed node; associations it now matches run on it."""
         self._call("POST", f"nodes/{_segment(instance_id)}/tags", {"tags": dict(tags)})
 
-    def remove_tags(self, instance_id: str, keys: Sequence[str]) -> None:
-        """Remove tags (by key) from a managed node."""
+    def untag_instance(self, instance_id: str, keys: Sequence[str]) -> None:
+        """Remove tag keys from a managed node."""
         self._call("DELETE", f"nodes/{_segment(instance_id)}/tags", {"keys": list(keys)})
 
     def nodes(self) -> dict[str, dict[str, str]]:
         """Every managed node's tags, by id, in registration order."""
         return {n["instance_id"]: n["tags"] for n in self._call("GET", "nodes")["nodes"]}
+
+    def set_alarm_state(self, name: str, state: str, *, at: datetime | None = None) -> None:
+        """Set a CloudWatch alarm's state from now (or the simulated time ``at``) on (D-ALM-1)."""
+        self._call("PUT", f"alarms/{_segment(name)}", {"state": state, "at": _epoch(at)})
+
+    def set_calendar_state(self, name: str, state: str, *, at: datetime | None = None) -> None:
+        """Set a Change Calendar OPEN or CLOSED from now (or ``at``) on (D-CAL-1)."""
+        self._call("PUT", f"calendars/{_segment(name)}", {"state": state, "at": _epoch(at)})
 
     def set_outcome(
         self,
@@ -166,6 +174,14 @@ class ServerControls:
         """``{"status": "ok", "now": ..., "operations": [...], "upstream": ...}``."""
         answer: dict[str, Any] = self._call("GET", "health")
         return answer
+
+
+def _epoch(moment: datetime | None) -> float | None:
+    if moment is None:
+        return None
+    if not isinstance(moment, datetime) or moment.tzinfo is None:
+        raise TypeError(f"at= takes an aware datetime, got {moment!r}")
+    return moment.timestamp()
 
 
 def _segment(value: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Protocol
 
 from werkzeug.wrappers import Request, Response
@@ -36,6 +36,8 @@ class ServerApp(Protocol):
 
     def reset(self) -> None: ...
 
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 Handler = Callable[[ServerApp, list[str], dict[str, Any]], Any]
 
@@ -153,24 +155,32 @@ def _delete_node(app: ServerApp, args: list[str], body: dict[str, Any]) -> Any:
 
 
 def _add_tags(app: ServerApp, args: list[str], body: dict[str, Any]) -> Any:
-    tags = _arg(body, "tags", dict)
-    backend = app.backend
-    with backend.lock:
-        current = _node(app, args[0])
-        backend.add_instance(
-            args[0], tags={**current["tags"], **tags}, platform=current["platform"]
-        )
-        return _node(app, args[0])
+    app.backend.tag_instance(args[0], _arg(body, "tags", dict))  # joins run (D-RC-12)
+    return _node(app, args[0])
 
 
 def _remove_tags(app: ServerApp, args: list[str], body: dict[str, Any]) -> Any:
-    keys = _arg(body, "keys", list)
-    backend = app.backend
-    with backend.lock:
-        current = _node(app, args[0])
-        kept = {k: v for k, v in current["tags"].items() if k not in keys}
-        backend.add_instance(args[0], tags=kept, platform=current["platform"])
-        return _node(app, args[0])
+    app.backend.untag_instance(args[0], _arg(body, "keys", list))
+    return _node(app, args[0])
+
+
+def _at(body: Mapping[str, Any]) -> datetime | None:
+    at = body.get("at")
+    if at is None:
+        return None
+    if isinstance(at, bool) or not isinstance(at, (int, float)):
+        raise _ControlError(400, "BadRequest", f"'at' must be epoch seconds, got {at!r}")
+    return _EPOCH + timedelta(milliseconds=round(at * 1000))
+
+
+def _alarm(app: ServerApp, args: list[str], body: dict[str, Any]) -> Any:
+    app.backend.set_alarm_state(args[0], _arg(body, "state", str), _at(body))
+    return {}
+
+
+def _calendar(app: ServerApp, args: list[str], body: dict[str, Any]) -> Any:
+    app.backend.set_calendar_state(args[0], _arg(body, "state", str), _at(body))
+    return {}
 
 
 def _outcome(app: ServerApp, args: list[str], body: dict[str, Any]) -> Any:
@@ -276,6 +286,8 @@ _ROUTES: dict[tuple[str, tuple[str, ...]], Handler] = {
     ("DELETE", ("nodes", "*")): _delete_node,
     ("POST", ("nodes", "*", "tags")): _add_tags,
     ("DELETE", ("nodes", "*", "tags")): _remove_tags,
+    ("PUT", ("alarms", "*")): _alarm,
+    ("PUT", ("calendars", "*")): _calendar,
     ("POST", ("outcomes",)): _outcome,
     ("POST", ("documents",)): _document,
     ("POST", ("associations", "*", "run")): _run,
