@@ -427,3 +427,17 @@ def test_alarm_and_calendar_controls_reach_the_core(server: Any) -> None:
         controls.set_alarm_state("cpu-high", "PURPLE")  # the core's own check, over HTTP
     with pytest.raises(TypeError, match="at= takes an aware datetime"):
         controls.set_alarm_state("cpu-high", "OK", at=datetime(2026, 3, 1))  # noqa: DTZ001
+
+
+def test_serve_without_werkzeug_names_the_extra_to_install() -> None:
+    probe = (
+        "import sys\n"
+        "sys.modules['werkzeug'] = None  # as if the [server] extra were not installed\n"
+        "from ssm_assoc_stub.__main__ import main\n"
+        "sys.exit(main(['serve']))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert 'install it with: pip install "ssm_assoc_stub[server]"' in result.stderr

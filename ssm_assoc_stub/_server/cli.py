@@ -137,7 +137,15 @@ def make_app(args: argparse.Namespace) -> Any:
 
 
 def main_serve(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int:
-    from .run import serve_forever
+    try:
+        from .run import serve_forever
+    except ImportError as missing:  # werkzeug is the [server] extra
+        print(
+            f"serve: error: the server mode needs werkzeug ({missing}); "
+            'install it with: pip install "ssm_assoc_stub[server]"',
+            file=err if err is not None else sys.stderr,
+        )
+        return 2
 
     try:
         app = make_app(args)
