@@ -4,8 +4,9 @@ A module opts in with ``pytestmark = pytest.mark.usefixtures("ssm_transport")``
 (the fixture lives in ``conftest.py``).  In the ``http`` run every SSM client the
 test creates while a stub is active gets ``endpoint_url`` pointing at a server
 that serves that stub's own state (its backend, its calls, its injected errors),
-and is left unbound, so each call goes over a real socket through the server's
-JSON 1.1 layer instead of the botocore binding.  The test body is unchanged.
+and loses the binding's two handlers (removed by their unique ids, botocore's
+public API), so each call goes over a real socket through the server's JSON 1.1
+layer instead of the botocore binding.  The test body is unchanged.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import botocore.session
 import pytest
 from botocore.config import Config
 
-from ssm_assoc_stub._binding import glue
+from ssm_assoc_stub._binding import hooks
 from ssm_assoc_stub._lifecycle import registry
 from ssm_assoc_stub._server.app import ServerApp
 from ssm_assoc_stub._server.run import SSMServer
@@ -44,9 +45,6 @@ class HTTPTransport:
                 self._urls.add(entry[1].url)
             return entry[1].url
 
-    def owns(self, client: Any) -> bool:
-        return str(client.meta.endpoint_url) in self._urls
-
     def stop(self) -> None:
         with self._lock:
             servers = [server for _, server in self._servers.values()]
@@ -69,25 +67,23 @@ def ssm_transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatc
         return
     transport = HTTPTransport()
     original_create = botocore.session.Session.create_client
-    original_bind = glue.bind
 
     def create_client(self: Any, service_name: str, *args: Any, **kwargs: Any) -> Any:
         state = _current_state() if service_name == "ssm" else None
-        if state is not None and kwargs.get("endpoint_url") is None:  # boto3 passes None
-            kwargs["endpoint_url"] = transport.url_for(state)
-            if kwargs.get("aws_access_key_id") is None:
-                kwargs["aws_access_key_id"] = kwargs["aws_secret_access_key"] = "testing"
-            config = kwargs.get("config")
-            kwargs["config"] = _NO_RETRIES if config is None else config.merge(_NO_RETRIES)
-        return original_create(self, service_name, *args, **kwargs)
-
-    def bind(client: Any, state: Any) -> bool:
-        if transport.owns(client):
-            return False  # it goes over HTTP to the server for this state
-        return original_bind(client, state)
+        if state is None or kwargs.get("endpoint_url") is not None:  # boto3 passes None
+            return original_create(self, service_name, *args, **kwargs)
+        kwargs["endpoint_url"] = transport.url_for(state)
+        if kwargs.get("aws_access_key_id") is None:
+            kwargs["aws_access_key_id"] = kwargs["aws_secret_access_key"] = "testing"
+        config = kwargs.get("config")
+        kwargs["config"] = _NO_RETRIES if config is None else config.merge(_NO_RETRIES)
+        client = original_create(self, service_name, *args, **kwargs)
+        # The binding hooked it as it was made; take its handlers off: it goes over HTTP.
+        client.meta.events.unregister("before-call.ssm", unique_id=hooks.ANSWER_ID)
+        client.meta.events.unregister("before-parameter-build.ssm", unique_id=hooks.CAPTURE_ID)
+        return client
 
     monkeypatch.setattr(botocore.session.Session, "create_client", create_client)
-    monkeypatch.setattr(glue, "bind", bind)
     try:
         yield "http"
     finally:
