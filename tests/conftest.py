@@ -15,6 +15,8 @@ import pytest
 import ssm_assoc_stub._binding.hooks  # noqa: F401
 import ssm_assoc_stub._service.service  # noqa: F401
 
+from .transport import ssm_transport  # noqa: F401  (a fixture modules opt into)
+
 _LOOPBACK = ("127.", "::1", "localhost")
 
 
@@ -66,4 +68,3 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     )
     yield attempts
     assert attempts == [], f"a test reached for the network: {attempts}"
-from .transport import ssm_transport  # noqa: E402,F401  (a fixture modules opt into)
