@@ -34,6 +34,7 @@ _DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 @pytest.fixture
 def server() -> Iterator[tuple[str, ServerControls]]:
     with started_server({"start_time": START}) as running:
+        running[1].add_instance(NODE)  # InstanceId associations name a known node
         yield running
 
 
@@ -214,6 +215,7 @@ def moto_url() -> Iterator[str]:
 
 def test_operations_it_does_not_emulate_go_on_to_the_upstream_D_SRV_2(moto_url: str) -> None:
     with started_server({"start_time": START}, upstream=moto_url) as (url, controls):
+        controls.add_instance(NODE)
         ssm = client(url)
         ssm.put_parameter(Name="/app/colour", Value="blue", Type="String")
         assert ssm.get_parameter(Name="/app/colour")["Parameter"]["Value"] == "blue"
