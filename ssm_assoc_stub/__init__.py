@@ -2,7 +2,8 @@
 
 Importing the package is cheap: botocore, boto3 and the emulated service load
 when a stub first starts, and the record classes (``Call``, ``CallError``,
-``Document``, ``Execution``, ``TargetResult``) when first looked up.
+``Document``, ``Execution``, ``TargetResult``) and the server-mode classes
+(``ServerControls``, ``SSMEndpoint``) when first looked up.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from ._service.misuse import StubInternalError
 from ._service.notices import NoTargetsWarning
 
 if TYPE_CHECKING:
+    from ._server.client import ServerControls
     from ._service.calls import Call, CallError
     from ._service.documents import Document
     from ._service.engine import Execution, TargetResult
+    from ._tools.endpoint import SSMEndpoint
 
 __all__ = [
     "AssociationStub",
@@ -31,6 +34,8 @@ __all__ = [
     "CallError",
     "Document",
     "Execution",
+    "SSMEndpoint",
+    "ServerControls",
     "StubInternalError",
     "NoTargetsWarning",
     "StubStateError",
@@ -49,6 +54,8 @@ _LAZY = {
     "Document": "._service.documents",
     "Execution": "._service.engine",
     "TargetResult": "._service.engine",
+    "ServerControls": "._server.client",
+    "SSMEndpoint": "._tools.endpoint",
 }
 
 

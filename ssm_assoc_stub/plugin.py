@@ -1,16 +1,25 @@
-"""pytest plugin (``pytest11`` entry point ``ssm_assoc_stub``): fixture, marker and settings.
+"""pytest plugin (``pytest11`` entry point ``ssm_assoc_stub``): fixtures, markers and settings.
 
 ``def test_x(ssm_assoc_stub):`` gets a started ``AssociationStub``.  Its options come from,
 highest first: the closest ``@pytest.mark.ssm_assoc_stub(**options)`` marker, a command-line
 flag (``--ssm-assoc-stub-progression=manual``), an ini setting (``ssm_assoc_stub_progression =
 manual`` in ``pytest.ini``, or ``[tool.pytest.ini_options]`` of ``pyproject.toml``), the
 stub's own default.  ``pytest --help`` lists the flags and settings, ``pytest --markers`` the
-marker's options.  The package is imported only when a setting is given (to check it at
-start-up) or the fixture runs, so loading the plugin costs next to nothing.
+marker's options.
+
+``def test_x(ssm_assoc_server):`` gets an ``SSMEndpoint``: by default the server mode started
+in the test process on a free loopback port (stopped after the test, also when it fails), with
+``controls``, under the same options.  ``--ssm-assoc-endpoint URL`` (ini ``ssm_assoc_endpoint``)
+runs the same tests against another endpoint instead, and ``--ssm-assoc-against-real-aws``
+against real AWS; there, tests marked ``@pytest.mark.ssm_assoc_stub_only`` are skipped.
+
+The package is imported only when a setting is given (to check it at start-up) or a fixture
+runs, so loading the plugin costs next to nothing.
 """
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -18,9 +27,16 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import pytest
 
 if TYPE_CHECKING:
-    from ssm_assoc_stub import AssociationStub
+    from ssm_assoc_stub import AssociationStub, SSMEndpoint
 
-__all__ = ["SETTINGS", "Setting", "pytest_addoption", "pytest_configure", "ssm_assoc_stub"]
+__all__ = [
+    "SETTINGS",
+    "Setting",
+    "pytest_addoption",
+    "pytest_configure",
+    "ssm_assoc_server",
+    "ssm_assoc_stub",
+]
 
 
 def _bool(text: str) -> bool:
@@ -153,6 +169,42 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             f"ssm_assoc_stub: {setting.help} ({setting.shown}; default {setting.default!r})",
             default=None,
         )
+    _add_endpoint_options(parser, group)
+
+
+def _add_endpoint_options(parser: pytest.Parser, group: Any) -> None:
+    """Where ssm_assoc_server runs its tests (docs/real-endpoint.md)."""
+    group.addoption(
+        "--ssm-assoc-endpoint",
+        dest="ssm_assoc_endpoint",
+        metavar="URL",
+        default=None,
+        help="run ssm_assoc_server tests against this SSM endpoint (a loopback URL, e.g. a "
+        "server started with `python -m ssm_assoc_stub serve`) instead of emulating.",
+    )
+    group.addoption(
+        "--ssm-assoc-against-real-aws",
+        dest="ssm_assoc_against_real_aws",
+        action="store_true",
+        default=None,
+        help="DANGER: run ssm_assoc_server tests against REAL AWS with the credentials in "
+        "the environment (creates real associations, may cost money).",
+    )
+    group.addoption(
+        "--ssm-assoc-region",
+        dest="ssm_assoc_region",
+        metavar="REGION",
+        default=None,
+        help="the Region the ssm_assoc_server clients use (default us-east-1).",
+    )
+    parser.addini("ssm_assoc_endpoint", "default for --ssm-assoc-endpoint", default="")
+    parser.addini(
+        "ssm_assoc_against_real_aws",
+        "default for --ssm-assoc-against-real-aws (DANGER: real AWS)",
+        type="bool",
+        default=False,
+    )
+    parser.addini("ssm_assoc_region", "default for --ssm-assoc-region", default="")
 
 
 def _marker_help() -> str:
@@ -187,6 +239,11 @@ _SETTINGS_KEY = pytest.StashKey[dict[str, Any]]()
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", _marker_help())
+    config.addinivalue_line(
+        "markers",
+        "ssm_assoc_stub_only: the test uses test-side controls only the emulation has; "
+        "skipped when ssm_assoc_server runs against a real endpoint.",
+    )
     chosen = _chosen(config)
     if chosen:  # check them once, at start-up, as the stub would
         from ssm_assoc_stub import AssociationStub
@@ -218,3 +275,50 @@ def ssm_assoc_stub(request: pytest.FixtureRequest) -> Iterator[AssociationStub]:
     stub._origin = "fixture"  # for the warning when a decorator starts a second stub
     with stub:
         yield stub
+
+
+def _setting(config: pytest.Config, name: str) -> Any:
+    value = config.getoption(name)
+    return value if value is not None else config.getini(name)
+
+
+_LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+@pytest.fixture
+def ssm_assoc_server(request: pytest.FixtureRequest) -> Iterator[SSMEndpoint]:
+    """An SSM endpoint for the test: the emulated server, or the one the options name.
+
+    Emulated, its options are the ssm_assoc_stub fixture's (marker over settings),
+    without ``passthrough`` (the server's ``--upstream`` plays that part).
+    """
+    from ssm_assoc_stub import SSMEndpoint
+
+    config = request.config
+    endpoint = _setting(config, "ssm_assoc_endpoint") or None
+    real_aws = bool(_setting(config, "ssm_assoc_against_real_aws"))
+    region = _setting(config, "ssm_assoc_region") or "us-east-1"
+    if endpoint is not None or real_aws:
+        where = endpoint or "real AWS"
+        if request.node.get_closest_marker("ssm_assoc_stub_only") is not None:
+            pytest.skip(f"ssm_assoc_stub_only: uses test-side controls; running against {where}")
+        if endpoint is not None and not real_aws:
+            host = urllib.parse.urlsplit(endpoint).hostname
+            if host not in _LOOPBACK:
+                raise pytest.UsageError(
+                    f"--ssm-assoc-endpoint {endpoint}: only loopback endpoints are allowed; "
+                    "to run against AWS, say so with --ssm-assoc-against-real-aws."
+                )
+        yield SSMEndpoint(endpoint, mode="aws" if real_aws else "endpoint", region=region)
+        return
+    from ssm_assoc_stub._server.testing import started_server
+
+    marker = request.node.get_closest_marker("ssm_assoc_stub")
+    if marker is not None and marker.args:
+        raise TypeError("@pytest.mark.ssm_assoc_stub takes keyword options only")
+    configured = request.config.stash.get(_SETTINGS_KEY, None) or {}
+    options = {k: v for k, v in configured.items() if k != "passthrough"}
+    if marker is not None:
+        options.update(marker.kwargs)
+    with started_server(options) as (url, controls):
+        yield SSMEndpoint(url, mode="server", region=region, controls=controls)

@@ -15,6 +15,8 @@ import pytest
 import ssm_assoc_stub._binding.hooks  # noqa: F401
 import ssm_assoc_stub._service.service  # noqa: F401
 
+from .transport import ssm_transport  # noqa: F401  (a fixture modules opt into)
+
 _LOOPBACK = ("127.", "::1", "localhost")
 
 

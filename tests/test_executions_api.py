@@ -11,6 +11,9 @@ import pytest
 
 from ssm_assoc_stub import AssociationStub, NoTargetsWarning
 
+# Every test runs twice: in-process and over HTTP through the server mode (tests/transport.py).
+pytestmark = pytest.mark.usefixtures("ssm_transport")
+
 START = datetime(2026, 3, 4, 10, 0, tzinfo=timezone.utc)  # a Wednesday
 SHELL = {"commands": ["echo hi"]}
 WEB = [{"Key": "tag:role", "Values": ["web"]}]

@@ -21,7 +21,11 @@ from ssm_assoc_stub import AssociationStub
 from .golden_support import add_golden_nodes, compare, load, normalise
 
 # Many of these associations target tags no node has, on purpose (issue 9's warning).
-pytestmark = pytest.mark.filterwarnings("ignore::ssm_assoc_stub.NoTargetsWarning")
+# Every test runs twice: in-process and over HTTP through the server mode (tests/transport.py).
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::ssm_assoc_stub.NoTargetsWarning"),
+    pytest.mark.usefixtures("ssm_transport"),
+]
 
 # ApplyOnlyAtCronInterval has a modelled default (false) that today's service
 # always sends (golden update-association-ex2, CLI v2); older examples predate it.

@@ -21,7 +21,11 @@ from ssm_assoc_stub._service.ops_history import parse_time
 from .helpers import declared_errors, has_member, output_problems
 
 # Many of these associations target tags no node has, on purpose (issue 9's warning).
-pytestmark = pytest.mark.filterwarnings("ignore::ssm_assoc_stub.NoTargetsWarning")
+# Every test runs twice: in-process and over HTTP through the server mode (tests/transport.py).
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::ssm_assoc_stub.NoTargetsWarning"),
+    pytest.mark.usefixtures("ssm_transport"),
+]
 
 START = datetime(2026, 3, 4, 10, 0, tzinfo=timezone.utc)  # a Wednesday
 SHELL = {"commands": ["echo hi"]}

@@ -72,3 +72,14 @@ def test_a_cycle_breaks_the_acyclic_contract(tmp_path: Path) -> None:
     result = lint_imports(where)
     assert result.returncode == 1
     assert "No import cycles between the modules of any package BROKEN" in result.stdout
+
+
+def test_the_http_server_and_the_botocore_binding_stay_independent(tmp_path: Path) -> None:
+    where = copy_of_the_package(tmp_path)
+    app = where / "ssm_assoc_stub" / "_server" / "app.py"
+    app.write_text(app.read_text() + "\nfrom .._binding import glue  # noqa\n")
+    result = lint_imports(where)
+    assert result.returncode == 1
+    assert "Layers: tools over the stub over the bindings over the pure service BROKEN" in (
+        result.stdout
+    )

@@ -22,6 +22,9 @@ from .helpers import (
     skip_unless_member,
 )
 
+# Every test runs twice: in-process and over HTTP through the server mode (tests/transport.py).
+pytestmark = pytest.mark.usefixtures("ssm_transport")
+
 START = datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
 SHELL = {"commands": ["echo hi"]}
 TARGETS = [{"Key": "InstanceIds", "Values": ["i-1234567890abcdef0"]}]

@@ -40,6 +40,8 @@ def test_the_public_names() -> None:
         "Document",
         "Execution",
         "NoTargetsWarning",
+        "SSMEndpoint",
+        "ServerControls",
         "StubInternalError",
         "StubStateError",
         "TargetResult",
@@ -51,6 +53,8 @@ def test_the_public_names() -> None:
     exec("from ssm_assoc_stub import *", namespace)
     assert namespace["Call"] is ssm_assoc_stub.Call
     assert namespace["CallError"] is ssm_assoc_stub.CallError
+    assert namespace["ServerControls"] is ssm_assoc_stub.ServerControls
+    assert namespace["SSMEndpoint"] is ssm_assoc_stub.SSMEndpoint
     assert ssm_assoc_stub.CallError("Code", "text").code == "Code"
     with pytest.raises(AttributeError, match="has no attribute 'Nope'"):
         ssm_assoc_stub.Nope  # noqa: B018

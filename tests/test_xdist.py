@@ -52,7 +52,10 @@ def test_each_worker_sees_only_its_own(ssm_assoc_stub, round):
     assert WORKER.startswith("gw")
     ssm, mine = new_association()
     assert set(ssm_assoc_stub.backend.state_snapshot()) == {mine}  # fresh for each test
-    (SHARED / f"{round}-{WORKER}.id").write_text(mine)
+    # Write, then rename: the other worker must never read a half-written id.
+    partial = SHARED / f"{round}-{WORKER}.partial"
+    partial.write_text(mine)
+    partial.rename(SHARED / f"{round}-{WORKER}.id")
     theirs = [p.read_text() for p in wait_for_two(f"{round}-*.id") if WORKER not in p.name]
     assert len(theirs) == 1 and theirs[0] != mine
     for call in (ssm.describe_association, ssm.list_association_versions):
