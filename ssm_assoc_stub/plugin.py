@@ -49,7 +49,8 @@ def _bool(text: str) -> bool:
 
 
 def _aware(text: str) -> datetime:
-    value = datetime.fromisoformat(text.strip())
+    text = text.strip()
+    value = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
     if value.tzinfo is None:
         raise ValueError(f"expected an ISO 8601 time with its offset (e.g. ...Z), got {text!r}")
     return value
