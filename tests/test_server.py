@@ -227,12 +227,6 @@ def test_operations_it_does_not_emulate_go_on_to_the_upstream_D_SRV_2(moto_url: 
         assert controls.health()["upstream"] == moto_url
 
 
-@pytest.mark.xfail(
-    reason="the moto bridge's EC2 nodes (MotoSource.nodes) are not yet read by the fleet on "
-    "main; the server already hands the backend a MotoSource on the upstream. When this "
-    "XPASSes, drop the mark.",
-    strict=True,
-)
 def test_the_moto_bridge_reads_ec2_instances_through_the_upstream(moto_url: str) -> None:
     ec2 = boto3.client(
         "ec2", region_name="eu-west-1", endpoint_url=moto_url,

@@ -188,6 +188,8 @@ class ServerApp:
                     f"ssm_assoc_stub hit an internal error answering {operation}: {text}",
                     InternalFailure.status,
                 )
+            for notice in backend.take_notices():  # D-WARN-1: no client sees a warning
+                _LOG.warning("%s: %s", type(notice).__name__, notice)
             if error is None:
                 self.recorder.calls.append(
                     Call(operation=operation, params=params, region=region,

@@ -417,11 +417,15 @@ class State:
                         NoTargetsWarning(f"{label}: no managed node has a tag {value}.")
                     )
 
-    def flush_notices(self) -> None:
-        """Issue the warnings found since the last flush (outside any state change)."""
+    def take_notices(self) -> list[Warning]:
+        """The warnings found since they were last taken (the server logs them)."""
         with self.lock:
             found, self.notices = self.notices, []
-        for notice in found:
+        return found
+
+    def flush_notices(self) -> None:
+        """Issue the warnings found since the last flush (outside any state change)."""
+        for notice in self.take_notices():
             warnings.warn(notice, stacklevel=3)
 
     def _refuse_inside_outcome(self, control: str) -> None:
