@@ -67,3 +67,27 @@ def test_as_an_error_the_call_is_done_and_recorded_first() -> None:
         (created,) = client.list_associations()["Associations"]
         assert created["Overview"]["Status"] == "Success"
         assert [c.operation for c in stub.calls] == ["CreateAssociation", "ListAssociations"]
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("ResourceGroup", "web-servers"),
+        ("CloudConnector", "cc-0123456789"),
+        ("AWS::RDS::DBInstance", "*"),
+    ],
+)
+def test_targets_the_stub_cannot_resolve_say_so_D_WARN_1(key: str, value: str) -> None:
+    # A resource group or connector is looked up by AWS; the stub has nothing to look
+    # up, so the warning says that instead of suggesting nodes that would not help.
+    with AssociationStub() as stub, pytest.warns(NoTargetsWarning) as seen:
+        stub.add_instance("i-0123456789abcdef0")
+        ssm().create_association(
+            Name="AWS-StartEC2Instance",
+            AutomationTargetParameterName="InstanceId",
+            Targets=[{"Key": key, "Values": [value]}],
+        )
+    (message,) = [str(w.message) for w in seen]
+    assert f"the stub does not resolve {key} targets" in message
+    assert "stub.add_instance" not in message
+    assert "ParameterValues" in message

@@ -408,6 +408,14 @@ def target_matches(instance: Instance, target: Target) -> bool:
     return False
 
 
+def unresolvable_key(key: str) -> bool:
+    """A runbook target key whose resources the stub cannot look up (D-WARN-1): a
+    resource group, a cloud connector, or a resource type other than EC2 instances."""
+    if key in ("ResourceGroup", "CloudConnector"):
+        return True
+    return key.startswith("AWS::") and key != "AWS::EC2::Instance"
+
+
 def targets_node(spec: AssociationSpec, instance_id: str, instance: Instance | None) -> bool:
     """Whether ``spec`` reaches the node now (the rules of ``Fleet.resolve``, read-only).
 

@@ -29,7 +29,7 @@ from .errors import (
     ValidationException,
 )
 from .executions import TargetResult, TargetTable
-from .fleet import Fleet, Instance, OutcomeFunction, targets_node
+from .fleet import Fleet, Instance, OutcomeFunction, targets_node, unresolvable_key
 from .ids import IdKind, IdSource
 from .joins import Joins, joined_overview
 from .journal import TxDict
@@ -394,6 +394,18 @@ class State:
             "anything. Add nodes with stub.add_instance(...) or launch EC2 instances in "
             "moto; if it is meant, filter ssm_assoc_stub.NoTargetsWarning."
         )
+        unresolved = sorted({t.key for t in wanted if unresolvable_key(t.key)})
+        if unresolved and not targets:
+            self.notices.append(
+                NoTargetsWarning(
+                    f"{label} ran on no node: the stub does not resolve {' or '.join(unresolved)} "
+                    "targets (AWS would look up the group's or connector's resources), so the "
+                    "run ends Success with no target. To run on nodes in a test, target them "
+                    "with ParameterValues, InstanceIds or AWS::EC2::Instance; if it is meant, "
+                    "filter ssm_assoc_stub.NoTargetsWarning."
+                )
+            )
+            return
         nodes = self.fleet.nodes()
         if not targets:
             sent = spec.instance_id or ", ".join(f"{t.key}={','.join(t.values)}" for t in wanted)
