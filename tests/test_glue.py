@@ -152,6 +152,21 @@ def test_a_stubber_added_after_exit_answers_the_client() -> None:
     assert len(stub.calls) == 1
 
 
+def test_a_users_stubber_wins_inside_an_active_stub() -> None:
+    # A Stubber the test attaches to one client is the more specific double: its
+    # canned replies answer, the stub does not record them, and the stub answers
+    # again once the Stubber is gone.
+    with AssociationStub() as stub:
+        ssm = new_ssm()
+        with Stubber(ssm) as stubber:
+            stubber.add_response("list_associations", {"Associations": [{"Name": "canned"}]})
+            assert ssm.list_associations()["Associations"] == [{"Name": "canned"}]
+            stubber.assert_no_pending_responses()
+        assert stub.calls == ()
+        assert ssm.list_associations()["Associations"] == []
+        assert [c.operation for c in stub.calls] == ["ListAssociations"]
+
+
 def test_the_stub_is_gone_when_the_body_raises() -> None:
     original = botocore.session.Session.create_client
     with pytest.raises(RuntimeError, match="body failed"), AssociationStub() as stub:
