@@ -147,3 +147,24 @@ def test_a_non_loopback_endpoint_needs_the_real_aws_opt_in_D_SRV_7(
             "--ssm-assoc-against-real-aws*"
         ]  # fmt: skip
     )
+
+
+def test_endpoint_clients_reach_the_server_even_while_an_in_process_stub_is_active(
+    pytester: pytest.Pytester,
+) -> None:
+    # A client aimed at the server by SSMEndpoint.client() is never answered by an
+    # in-process stub (an autouse fixture, say): the server's state and controls are
+    # the ones the test reads.  A client of AWS's own endpoint is still the stub's.
+    pytester.makepyfile(
+        """
+        def test_both(ssm_assoc_server, ssm_assoc_stub):
+            ssm = ssm_assoc_server.client()
+            ssm.create_association(Name="AWS-HelloWorld")
+            assert [c.operation for c in ssm_assoc_server.controls.calls] == ["CreateAssociation"]
+            assert ssm_assoc_stub.calls == ()
+            in_process = ssm_assoc_server.client(endpoint_url=None)
+            assert in_process.list_associations()["Associations"] == []
+            assert [c.operation for c in ssm_assoc_stub.calls] == ["ListAssociations"]
+        """
+    )
+    pytester.runpytest_inprocess(*PLUGIN).assert_outcomes(passed=1)

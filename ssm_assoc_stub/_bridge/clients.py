@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 import botocore.session
 from botocore.awsrequest import AWSResponse
 from botocore.config import Config
 
-__all__ = ["UNANSWERED_HEADER", "bridge_client", "is_bridge_client", "unanswered"]
+__all__ = ["UNANSWERED_HEADER", "bridge_client", "is_bridge_client", "never_bound", "unanswered"]
 
 UNANSWERED_HEADER = "x-ssm-assoc-stub-unanswered"
 _FAKE_KEY, _FAKE_SECRET = "ssm-assoc-stub-bridge", "ssm-assoc-stub-bridge"  # noqa: S105
@@ -53,6 +54,23 @@ def _unanswered(request: Any, **kwargs: Any) -> AWSResponse:
 def is_bridge_client(client: Any) -> bool:
     """Whether ``client`` is one of ours (or being made): stubs never bind those."""
     return bool(getattr(_MAKING, "on", False)) or client in _OURS
+
+
+def never_bound(make: Callable[[], Any]) -> Any:
+    """``make()`` a client that no in-process stub ever binds or answers.
+
+    For clients aimed at an explicit endpoint on purpose (``SSMEndpoint.client()``
+    in server mode): an in-process stub active at the same time (an autouse
+    fixture, say) must not take their calls from the server.
+    """
+    previous = bool(getattr(_MAKING, "on", False))
+    _MAKING.on = True
+    try:
+        client = make()
+    finally:
+        _MAKING.on = previous
+    _OURS.add(client)
+    return client
 
 
 def unanswered(error: Exception) -> bool:

@@ -64,17 +64,27 @@ class SSMEndpoint:
         return self._controls
 
     def client(self, service: str = "ssm", **kwargs: Any) -> Any:
-        """A boto3 client for this endpoint (test credentials unless against real AWS)."""
+        """A boto3 client for this endpoint (test credentials unless against real AWS).
+
+        Outside ``"aws"`` mode the client is never answered by an in-process
+        ``AssociationStub`` active at the same time: its calls reach the endpoint.
+        """
         import boto3
         from botocore.config import Config
 
+        from .._bridge.clients import never_bound
+
         kwargs.setdefault("region_name", self.region)
-        if self.mode != "aws":
-            kwargs.setdefault("endpoint_url", self.url)
-            kwargs.setdefault("aws_access_key_id", "testing")
-            kwargs.setdefault("aws_secret_access_key", "testing")
-            kwargs.setdefault("config", Config(retries={"total_max_attempts": 1}))
-        return boto3.client(service, **kwargs)
+        if self.mode == "aws":
+            return boto3.client(service, **kwargs)
+        kwargs.setdefault("endpoint_url", self.url)
+        kwargs.setdefault("aws_access_key_id", "testing")
+        kwargs.setdefault("aws_secret_access_key", "testing")
+        kwargs.setdefault("config", Config(retries={"total_max_attempts": 1}))
+        if kwargs["endpoint_url"] is None:  # AWS's own endpoint: the usual binding rule
+            return boto3.client(service, **kwargs)
+        # Aimed at this endpoint on purpose: an in-process stub never takes its calls.
+        return never_bound(lambda: boto3.client(service, **kwargs))
 
     def wait_for_execution(
         self,
