@@ -43,9 +43,19 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from .compliance import ASSOCIATION, SEVERITIES, ComplianceItem
+from .compliance import ASSOCIATION, ComplianceItem
+from .compliance_views import (
+    ITEM_KEYS,
+    MANAGED_INSTANCE,
+    SUMMARY_KEYS,
+    filters,
+    item_row,
+    item_to_api,
+    resource_summary,
+    severity_summary,
+    summary_row,
+)
 from .errors import (
-    InvalidFilter,
     InvalidItemContentException,
     InvalidResourceId,
     InvalidResourceType,
@@ -66,110 +76,7 @@ __all__ = ["OPERATIONS"]
 
 Body = Mapping[str, Any]
 Operation = Callable[["State", str, Body], dict[str, Any]]
-Row = Mapping[str, Any]  # the flat view a filter reads: key -> value
-
-MANAGED_INSTANCE = "ManagedInstance"
 _FINAL = {"Success": "COMPLIANT", "Failed": "NON_COMPLIANT", "TimedOut": "NON_COMPLIANT"}
-_SEVERITY_KEYS = {
-    "CRITICAL": "CriticalCount",
-    "HIGH": "HighCount",
-    "MEDIUM": "MediumCount",
-    "LOW": "LowCount",
-    "INFORMATIONAL": "InformationalCount",
-    "UNSPECIFIED": "UnspecifiedCount",
-}
-_ITEM_KEYS = frozenset(
-    {
-        "ComplianceType",
-        "Id",
-        "Title",
-        "Status",
-        "Severity",
-        "ExecutionTime",
-        "ExecutionId",
-        "ExecutionType",
-        "DocumentName",
-        "DocumentVersion",
-        "ResourceId",
-        "ResourceType",
-    }
-)
-_SUMMARY_KEYS = frozenset(
-    {
-        "ComplianceType",
-        "Status",
-        "OverallSeverity",
-        "ResourceId",
-        "InstanceId",
-        "ResourceType",
-        "ExecutionTime",
-        "ExecutionId",
-        "ExecutionType",
-    }
-)
-
-
-# -- filters ---------------------------------------------------------------------------
-Check = Callable[[Row], bool]
-
-
-def _compare(kind: str, actual: object, wanted: str, key: str) -> bool:
-    if key == "ExecutionTime":
-        moment = parse_time(wanted)
-        if moment is None:
-            raise InvalidFilter(
-                f"The value '{wanted}' of filter ExecutionTime is not an ISO-8601 date and "
-                "time such as 2026-01-01T00:00:00Z."
-            )
-        if not isinstance(actual, datetime):
-            return False
-        left, right = actual.timestamp(), moment.timestamp()
-        if kind == "LESS_THAN":
-            return left < right
-        if kind == "GREATER_THAN":
-            return left > right
-        if kind == "BEGIN_WITH":
-            return False
-        return left == right
-    if actual is None:
-        return False
-    text = str(actual)
-    if kind == "BEGIN_WITH":
-        return text.startswith(wanted)
-    if kind == "LESS_THAN":
-        return text < wanted
-    if kind == "GREATER_THAN":
-        return text > wanted
-    return text == wanted
-
-
-def _filter(item: Mapping[str, Any], allowed: frozenset[str]) -> tuple[str, Check]:
-    key, values = item.get("Key"), item.get("Values")
-    kind = str(item.get("Type") or "EQUAL")
-    if not isinstance(key, str) or key not in allowed:
-        raise InvalidFilter(
-            f"The filter key {key} is not valid. Valid filter keys: {', '.join(sorted(allowed))}."
-        )
-    if not isinstance(values, list) or not values:
-        raise InvalidFilter(f"The filter {key} needs at least one value.")
-    wanted = [str(v) for v in values]
-    field = "ResourceId" if key == "InstanceId" else key
-    if kind == "NOT_EQUAL":
-        return key, lambda row: not any(_compare("EQUAL", row.get(field), v, key) for v in wanted)
-    for value in wanted:  # malformed dates are reported before anything is read
-        _compare(kind, None, value, key)
-    return key, lambda row: any(_compare(kind, row.get(field), v, key) for v in wanted)
-
-
-def _filters(body: Body, allowed: frozenset[str], operation: str) -> list[Check]:
-    """The checks of ``Filters``; ``NotEmulated`` if only other compliance types can match."""
-    checks: list[Check] = []
-    for raw in body.get("Filters") or ():
-        key, check = _filter(raw if isinstance(raw, Mapping) else {}, allowed)
-        if key == "ComplianceType" and not check({"ComplianceType": ASSOCIATION}):
-            raise NotEmulated(operation, "for the Association compliance type only")
-        checks.append(check)
-    return checks
 
 
 # -- the items: derived from the runs, and written ------------------------------------
@@ -237,107 +144,6 @@ def _resources(backend: State, region: str) -> list[tuple[str, str, list[Complia
     return [(rid, kind, list(group.values())) for (rid, kind), group in merged.items() if group]
 
 
-# -- rows and API items ------------------------------------------------------------------
-def _summary(item: ComplianceItem) -> dict[str, Any]:
-    out: dict[str, Any] = {"ExecutionTime": item.execution_time}
-    if item.execution_id is not None:
-        out["ExecutionId"] = item.execution_id
-    if item.execution_type is not None:
-        out["ExecutionType"] = item.execution_type
-    return out
-
-
-def _item_to_api(item: ComplianceItem) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "ComplianceType": item.compliance_type,
-        "ResourceType": item.resource_type,
-        "ResourceId": item.resource_id,
-    }
-    if item.item_id is not None:
-        out["Id"] = item.item_id
-    if item.title is not None:
-        out["Title"] = item.title
-    out["Status"] = item.status
-    out["Severity"] = item.severity
-    out["ExecutionSummary"] = _summary(item)
-    if item.details is not None:
-        out["Details"] = dict(item.details)
-    return out
-
-
-def _item_row(item: ComplianceItem) -> dict[str, Any]:
-    details = item.details or {}
-    return {
-        "ComplianceType": item.compliance_type,
-        "ResourceType": item.resource_type,
-        "ResourceId": item.resource_id,
-        "Id": item.item_id,
-        "Title": item.title,
-        "Status": item.status,
-        "Severity": item.severity,
-        "ExecutionTime": item.execution_time,
-        "ExecutionId": item.execution_id,
-        "ExecutionType": item.execution_type,
-        "DocumentName": details.get("DocumentName"),
-        "DocumentVersion": details.get("DocumentVersion"),
-    }
-
-
-def _severity_summary(items: Iterable[str]) -> dict[str, int]:
-    counts = dict.fromkeys(_SEVERITY_KEYS.values(), 0)
-    for severity in items:
-        key = _SEVERITY_KEYS.get(severity)
-        if key is not None:
-            counts[key] += 1
-    return counts
-
-
-def _overall(items: list[ComplianceItem]) -> tuple[str, str]:
-    """D-CMP-6: (status, OverallSeverity) of one resource for one type."""
-    status = "NON_COMPLIANT" if any(i.status == "NON_COMPLIANT" for i in items) else "COMPLIANT"
-    ranks = [SEVERITIES.index(i.severity) for i in items if i.severity in SEVERITIES]
-    return status, SEVERITIES[min(ranks)] if ranks else "UNSPECIFIED"
-
-
-def _resource_summary(
-    resource_id: str, compliance_type: str, items: list[ComplianceItem]
-) -> dict[str, Any]:
-    status, severity = _overall(items)
-    latest = max(items, key=lambda i: i.execution_time)
-    compliant = [i.severity for i in items if i.status == "COMPLIANT"]
-    non_compliant = [i.severity for i in items if i.status == "NON_COMPLIANT"]
-    return {
-        "ComplianceType": compliance_type,
-        "ResourceType": MANAGED_INSTANCE,
-        "ResourceId": resource_id,
-        "Status": status,
-        "OverallSeverity": severity,
-        "ExecutionSummary": _summary(latest),
-        "CompliantSummary": {
-            "CompliantCount": len(compliant),
-            "SeveritySummary": _severity_summary(compliant),
-        },
-        "NonCompliantSummary": {
-            "NonCompliantCount": len(non_compliant),
-            "SeveritySummary": _severity_summary(non_compliant),
-        },
-    }
-
-
-def _summary_row(summary: Mapping[str, Any]) -> dict[str, Any]:
-    execution = summary["ExecutionSummary"]
-    return {
-        "ComplianceType": summary["ComplianceType"],
-        "ResourceType": summary["ResourceType"],
-        "ResourceId": summary["ResourceId"],
-        "Status": summary["Status"],
-        "OverallSeverity": summary["OverallSeverity"],
-        "ExecutionTime": execution["ExecutionTime"],
-        "ExecutionId": execution.get("ExecutionId"),
-        "ExecutionType": execution.get("ExecutionType"),
-    }
-
-
 def _page(backend: State, listing: str, items: list[Any], body: Body) -> tuple[list[Any], Body]:
     page, token = backend.paginator.page(
         listing, items, max_results=body.get("MaxResults"), next_token=body.get("NextToken")
@@ -352,7 +158,7 @@ def _fingerprint(body: Body, *members: str) -> str:
 
 # -- the operations ------------------------------------------------------------------
 def list_compliance_items(backend: State, region: str, body: Body) -> dict[str, Any]:
-    checks = _filters(body, _ITEM_KEYS, "ListComplianceItems")
+    checks = filters(body, ITEM_KEYS, "ListComplianceItems")
     for resource_type in body.get("ResourceTypes") or ():
         if resource_type != MANAGED_INSTANCE:
             raise InvalidResourceType(
@@ -366,20 +172,20 @@ def list_compliance_items(backend: State, region: str, body: Body) -> dict[str, 
         for resource_id, _, group in _resources(backend, region)
         if not resource_ids or resource_id in resource_ids
         for item in group
-        if all(check(_item_row(item)) for check in checks)
+        if all(check(item_row(item)) for check in checks)
     ]
     listing = f"compliance-items:{region}:{_fingerprint(body, 'Filters', 'ResourceIds')}"
     page, more = _page(backend, listing, items, body)
-    return {"ComplianceItems": [_item_to_api(item) for item in page], **more}
+    return {"ComplianceItems": [item_to_api(item) for item in page], **more}
 
 
 def _summaries(backend: State, region: str, body: Body, operation: str) -> list[dict[str, Any]]:
-    checks = _filters(body, _SUMMARY_KEYS, operation)
+    checks = filters(body, SUMMARY_KEYS, operation)
     summaries = [
-        _resource_summary(resource_id, compliance_type, items)
+        resource_summary(resource_id, compliance_type, items)
         for resource_id, compliance_type, items in _resources(backend, region)
     ]
-    return [s for s in summaries if all(check(_summary_row(s)) for check in checks)]
+    return [s for s in summaries if all(check(summary_row(s)) for check in checks)]
 
 
 def list_resource_compliance_summaries(backend: State, region: str, body: Body) -> dict[str, Any]:
@@ -400,11 +206,11 @@ def list_compliance_summaries(backend: State, region: str, body: Body) -> dict[s
             "ComplianceType": compliance_type,
             "CompliantSummary": {
                 "CompliantCount": len(compliant),
-                "SeveritySummary": _severity_summary(compliant),
+                "SeveritySummary": severity_summary(compliant),
             },
             "NonCompliantSummary": {
                 "NonCompliantCount": len(non_compliant),
-                "SeveritySummary": _severity_summary(non_compliant),
+                "SeveritySummary": severity_summary(non_compliant),
             },
         }
         for compliance_type, (compliant, non_compliant) in by_type.items()
