@@ -1,6 +1,6 @@
 """The next fire time of the croniter forms ``schedule`` builds, without croniter (pure core).
 
-``schedule._parse_cron`` turns an AWS cron into five croniter fields: minutes and
+``cronparse.parse_cron`` turns an AWS cron into five croniter fields: minutes and
 hours (``*`` or a list), day-of-month (``*``, a list, ``l`` or ``<n>w``), month
 (always ``*``) and day-of-week (``*``, a list with 0=SUN, ``l<d>`` or ``<d>#<n>``),
 at most one of the two day fields restricted.  ``fast_cron`` compiles every form
