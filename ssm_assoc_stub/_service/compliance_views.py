@@ -27,8 +27,8 @@ __all__ = [
     "item_row",
     "item_to_api",
     "overall",
+    "counted",
     "resource_summary",
-    "severity_summary",
     "summary_row",
 ]
 
@@ -193,6 +193,20 @@ def severity_summary(items: Iterable[str]) -> dict[str, int]:
     return counts
 
 
+def counted(compliant: list[str], non_compliant: list[str]) -> dict[str, Any]:
+    """CompliantSummary and NonCompliantSummary from the severities on each side."""
+    return {
+        "CompliantSummary": {
+            "CompliantCount": len(compliant),
+            "SeveritySummary": severity_summary(compliant),
+        },
+        "NonCompliantSummary": {
+            "NonCompliantCount": len(non_compliant),
+            "SeveritySummary": severity_summary(non_compliant),
+        },
+    }
+
+
 def overall(items: list[ComplianceItem]) -> tuple[str, str]:
     """D-CMP-6: (status, OverallSeverity) of one resource for one type."""
     status = "NON_COMPLIANT" if any(i.status == "NON_COMPLIANT" for i in items) else "COMPLIANT"
@@ -214,14 +228,7 @@ def resource_summary(
         "Status": status,
         "OverallSeverity": severity,
         "ExecutionSummary": summary(latest),
-        "CompliantSummary": {
-            "CompliantCount": len(compliant),
-            "SeveritySummary": severity_summary(compliant),
-        },
-        "NonCompliantSummary": {
-            "NonCompliantCount": len(non_compliant),
-            "SeveritySummary": severity_summary(non_compliant),
-        },
+        **counted(compliant, non_compliant),
     }
 
 

@@ -48,11 +48,11 @@ from .compliance_views import (
     ITEM_KEYS,
     MANAGED_INSTANCE,
     SUMMARY_KEYS,
+    counted,
     filters,
     item_row,
     item_to_api,
     resource_summary,
-    severity_summary,
     summary_row,
 )
 from .errors import (
@@ -204,14 +204,7 @@ def list_compliance_summaries(backend: State, region: str, body: Body) -> dict[s
     items = [
         {
             "ComplianceType": compliance_type,
-            "CompliantSummary": {
-                "CompliantCount": len(compliant),
-                "SeveritySummary": severity_summary(compliant),
-            },
-            "NonCompliantSummary": {
-                "NonCompliantCount": len(non_compliant),
-                "SeveritySummary": severity_summary(non_compliant),
-            },
+            **counted(compliant, non_compliant),
         }
         for compliance_type, (compliant, non_compliant) in by_type.items()
     ]
