@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,6 @@ from typing import Any
 import boto3
 import botocore
 import pytest
-import tomllib
 from botocore.exceptions import ClientError
 from botocore.loaders import Loader
 
@@ -21,6 +21,11 @@ from ssm_assoc_stub._service.errors import ValidationException
 from ssm_assoc_stub._service.servicemodel import input_shape, model_info, validate
 
 from .helpers import client_with_model, skip_unless_member
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # tomllib is new in 3.11; pytest itself depends on its backport there
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 REFRESH = (
