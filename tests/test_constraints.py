@@ -585,9 +585,11 @@ JSON = st.recursive(
 MEMBERS = sorted(MODEL.operation_model("UpdateAssociation").input_shape.members)
 
 
-@settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+# Drawing a dictionary of up to ~25 members of nested JSON takes up to ~100 ms an example
+# (seen on 3.10), which a loaded machine pushes over the too_slow health check's budget
+# (FailedHealthCheck). The slowness is in the data, not in problems(): only that check is off,
+# and the inputs, their number and the assertion are unchanged.
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.sampled_from(OPERATIONS), st.dictionaries(st.sampled_from([*MEMBERS, "Entries", "X"]), JSON)
 )
