@@ -340,3 +340,16 @@ def test_every_public_name_is_in_the_reference_with_a_docstring() -> None:
     for member, value in vars(stub).items():
         if not member.startswith("_"):
             assert inspect.getdoc(value), f"AssociationStub.{member} has no docstring"
+
+
+def test_the_api_overview_imports_every_public_name_and_links_it_into_the_reference() -> None:
+    """docs/api.md is a guide, not a second reference: its import block is ``__all__`` and each
+    name links to its section of the generated reference (docs/reference.md)."""
+    import ssm_assoc_stub
+
+    page = (DOCS / "api.md").read_text()
+    (imports,) = (body for body in blocks(DOCS / "api.md", "python") if "import (" in body)
+    assert sorted(re.findall(r"^\s+(\w+),$", imports, re.M)) == sorted(ssm_assoc_stub.__all__)
+    for name in ssm_assoc_stub.__all__:
+        assert f"[`{name}`](reference.md#{name.lower()})" in page, name
+    assert "| Field |" not in page, "record fields belong in the docstrings (the reference)"

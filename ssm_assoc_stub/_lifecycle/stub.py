@@ -67,7 +67,13 @@ _ORIGINS = {"decorator": "@AssociationStub decorator", "fixture": "ssm_assoc_stu
 
 
 def current_stub() -> AssociationStub:
-    """The current stub where it is called (see the binding rule)."""
+    """The current stub where it is called (see the binding rule).
+
+    It follows ``contextvars`` (each thread and asyncio task has its own): the
+    innermost stub started in this context, else the innermost of the one chain of
+    nested active stubs.  ``StubStateError`` when no stub is active, or when stubs
+    are active in several other contexts and none in this one.
+    """
     stub = cast("AssociationStub | None", registry.current())
     if stub is None:
         raise StubStateError(
@@ -151,7 +157,9 @@ class AssociationStub(_Configured):
     ``@AssociationStub(...)`` on a test function, generator or
     ``unittest.TestCase`` class, or through the ``ssm_assoc_stub`` pytest
     fixture.  ``__init__`` only stores configuration; every ``start()`` builds
-    fresh state.
+    fresh state.  Its keyword-only options are those of the Usage page's options
+    table.  If a ``with`` body raises, its exception propagates unchanged, with a
+    failure to stop attached as a note.
     """
 
     @overload
@@ -197,7 +205,10 @@ class AssociationStub(_Configured):
 
     # -- lifecycle -------------------------------------------------------------
     def start(self) -> AssociationStub:
-        """Begin with fresh state and answer SSM clients (see the binding rule)."""
+        """Begin with fresh state and answer SSM clients (see the binding rule).
+
+        ``StubStateError`` if this stub is already active.
+        """
         from .._binding import glue as _glue
         from .._binding import hooks
         from .._service.service import Backend
@@ -220,7 +231,10 @@ class AssociationStub(_Configured):
         return self
 
     def stop(self) -> None:
-        """Stop answering; the clients made in its block stay its own. Results stay readable."""
+        """Stop answering; the clients made in its block stay its own. Results stay readable.
+
+        ``StubStateError`` if this stub is not active.
+        """
         from .._binding import hooks
 
         with registry.LOCK:
@@ -295,7 +309,10 @@ class AssociationStub(_Configured):
         return tuple(self._state.calls) if self._state is not None else ()
 
     def calls_to(self, operation: str) -> tuple[Call, ...]:
-        """The recorded calls of one operation, e.g. ``"CreateAssociation"``."""
+        """The recorded calls of one operation, e.g. ``"CreateAssociation"``.
+
+        An operation the stub does not emulate is a ``ValueError``.
+        """
         _check_operation("calls_to", operation)
         return tuple(call for call in self.calls if call.operation == operation)
 
@@ -332,19 +349,29 @@ class AssociationStub(_Configured):
         return state.backend.clock.now
 
     def advance(self, seconds: float | timedelta) -> datetime:
-        """Move the stub's clock forward, running what falls due; returns the new time."""
+        """Move the stub's clock forward, running what falls due; returns the new time.
+
+        ``seconds`` is a number or a ``timedelta``; a negative one is a ``ValueError``.
+        """
         return self._require("advance").backend.advance(seconds)
 
     def settle(self) -> None:
-        """Run every execution in progress to completion."""
+        """Run every execution in progress to completion, without firing scheduled runs."""
         self._require("settle").backend.settle()
 
     def run(self, association_id: str) -> Execution:
-        """Run an association now (as StartAssociationsOnce) and return the execution."""
+        """Run an association now (as StartAssociationsOnce) and return the execution.
+
+        What is in progress finishes first; the run goes to completion.  An unknown
+        id is a ``KeyError``.
+        """
         return self._require("run").backend.run(association_id)
 
     def executions(self, association_id: str) -> tuple[Execution, ...]:
-        """The executions of an association, oldest first; readable after the stub stopped."""
+        """The executions of an association, oldest first; readable after the stub stopped.
+
+        The one in progress, if any, comes last.  An unknown id is a ``KeyError``.
+        """
         return self._latest("executions").backend.executions(association_id)
 
     def add_instance(
@@ -379,7 +406,7 @@ class AssociationStub(_Configured):
         )
 
     def remove_instance(self, instance_id: str) -> None:
-        """Deregister a managed node."""
+        """Deregister a managed node (``KeyError`` if unknown); later runs no longer reach it."""
         self._require("remove_instance").backend.remove_instance(instance_id)
 
     def tag_instance(self, instance_id: str, tags: Mapping[str, str]) -> None:
@@ -419,7 +446,13 @@ class AssociationStub(_Configured):
         *,
         duration: float | None = None,
     ) -> None:
-        """Set how runs on ``target`` (a node id, or ``"*"``) end, and how long they take."""
+        """Set how runs on ``target`` (a node id, or ``"*"``) end, and how long they take.
+
+        ``status`` is ``"Success"``, ``"Failed"`` or ``"TimedOut"``, or a function
+        ``fn(description, instance_id)`` returning a status or ``(status, duration)``.
+        ``duration`` is in seconds (default 1.0).  A node's own setting wins over
+        ``"*"`` (D-RC-11).
+        """
         self._require("set_outcome").backend.set_outcome(target, status, duration)
 
     def add_document(
@@ -435,7 +468,12 @@ class AssociationStub(_Configured):
         description: str = "",
         owner: str | None = None,
     ) -> Document:
-        """Register an SSM document the associations can use; returns its record."""
+        """Register an SSM document the associations can use; returns its record.
+
+        ``parameters`` is a document's ``parameters`` section (an entry without
+        ``"default"`` is required); ``versions`` a number of versions or one such
+        section per version.  A built-in document's name is a ``ValueError``.
+        """
         extra: dict[str, Any] = {} if owner is None else {"owner": owner}
         return self._require("add_document").backend.add_document(
             name,

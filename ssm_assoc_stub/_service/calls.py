@@ -85,7 +85,9 @@ class CallError(NamedTuple):
     """The error a recorded call failed with (``Call.error``): ``(code, message)``."""
 
     code: str
+    """The AWS error code, e.g. ``"ValidationException"``."""
     message: str
+    """The error message, as AWS words it."""
 
 
 @attrs.frozen(kw_only=True)
@@ -99,10 +101,15 @@ class Call:
     """
 
     operation: str
+    """The operation name, e.g. ``"UpdateAssociation"``."""
     params: Mapping[str, Any]
+    """The API parameters as passed: a read-only deep copy that compares equal to dicts."""
     region: str
+    """The client's Region."""
     response: Mapping[str, Any] | None = None
+    """The parsed response, ``ResponseMetadata`` included; ``None`` if the call failed."""
     error: CallError | None = None
+    """The error the call failed with; ``None`` if it succeeded."""
 
     @property
     def ok(self) -> bool:

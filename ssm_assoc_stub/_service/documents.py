@@ -120,12 +120,19 @@ class Document:
     """An SSM document with all its versions."""
 
     name: str
+    """The document's name, e.g. ``"AWS-RunShellScript"``."""
     document_type: str
+    """``Command``, ``Automation``, ``Policy``, ..."""
     schema_version: str
+    """The content's schema version, e.g. ``"2.2"``."""
     platforms: tuple[str, ...]
+    """The platform types it runs on (``Linux``, ``Windows``, ``MacOS``)."""
     versions: tuple[DocumentVersion, ...]
+    """Every version, oldest first."""
     default_version: str = "1"
+    """The version ``$DEFAULT`` (and no version) selects."""
     owner: str = "Amazon"
+    """``Amazon`` for the built-in documents; the account id (or ``owner=``) for yours."""
 
     def version(self, selector: str | None) -> DocumentVersion:
         """``None``/``$DEFAULT`` → default, ``$LATEST`` → latest, ``"N"`` → version N."""

@@ -68,10 +68,15 @@ class TargetResult:
     """One target's part in an execution."""
 
     instance_id: str
-    status: str  # Pending | InProgress | Success | Failed | TimedOut | Skipped
+    """The managed node."""
+    status: str
+    """``Pending``, ``InProgress``, ``Success``, ``Failed``, ``TimedOut`` or ``Skipped``."""
     detailed_status: str
-    started: datetime | None  # None until dispatched (and for Skipped)
-    ended: datetime | None  # None until finished (and for Skipped)
+    """The same as ``status``."""
+    started: datetime | None
+    """When it was dispatched; ``None`` until then, and for ``Skipped``."""
+    ended: datetime | None
+    """When it finished; ``None`` until then, and for ``Skipped``."""
 
 
 class TargetTable(Mapping[str, TargetResult]):
@@ -229,22 +234,37 @@ class Execution:
     """
 
     execution_id: str
+    """The execution's id, as ``DescribeAssociationExecutions`` shows it."""
     association_id: str
+    """The association it belongs to."""
     association_version: str
-    status: str  # InProgress, then Success or Failed (D-ST-1)
+    """The association version that ran."""
+    status: str
+    """``InProgress``, then ``Success`` (every target succeeded) or ``Failed`` (D-ST-1)."""
     detailed_status: str
+    """The same as ``status``."""
     created_time: datetime
+    """When it started (the association's ``LastExecutionDate``)."""
     ended_time: datetime | None
-    targets: Mapping[str, TargetResult]  # dispatch order, then the not dispatched (D-RC-10)
-    resource_count_by_status: str  # D-EXE-1
-    status_counts: Mapping[str, int]  # keys sorted, no zero entries
+    """When the last target finished; ``None`` while in progress."""
+    targets: Mapping[str, TargetResult]
+    """Node id to its ``TargetResult``: dispatch order, then the nodes not dispatched (D-RC-10)."""
+    resource_count_by_status: str
+    """The counts as AWS writes them, e.g. ``"{Failed=6, Skipped=2, Success=42}"`` (D-EXE-1)."""
+    status_counts: Mapping[str, int]
+    """The same counts as a mapping, keys sorted, no zero entries (the Overview's counts)."""
     peak_concurrency: int
+    """The most targets running at one instant."""
     threshold_crossed_at: datetime | None
+    """When the MaxErrors threshold was crossed; ``None`` if it was not."""
     targets_kept: bool = True
-    #: D-ALM-1: the alarms that stopped dispatch, as ``(name, state)``; empty if none did.
+    """False when the ``history_target_limit`` budget dropped the per-target rows."""
     triggered_alarms: tuple[tuple[str, str], ...] = ()
-    slots: int | None = None  # MaxConcurrency as a number of targets at once (D-RC-1)
-    tolerated: int | None = None  # MaxErrors as a number of errors (D-RC-1)
+    """The alarms that stopped dispatch, as ``(name, state)``; empty if none did (D-ALM-1)."""
+    slots: int | None = None
+    """MaxConcurrency as a number of targets at once (D-RC-1)."""
+    tolerated: int | None = None
+    """MaxErrors as a number of errors (D-RC-1)."""
 
     def timeline(self) -> str:
         """This execution as text: its counts, then what each target did and when (dispatch,

@@ -29,7 +29,12 @@ __all__ = [
 
 
 class StubStateError(AssertionError):
-    """An AssociationStub was used in a way its lifecycle does not allow."""
+    """An AssociationStub was used in a way its lifecycle does not allow.
+
+    Starting an active stub, stopping an inactive one, a test-side control on an
+    inactive stub, ``current_stub()`` with no stub, or an SSM client made in a thread
+    that cannot tell which stub it belongs to.
+    """
 
 
 class NotEmulated(Exception):
@@ -42,7 +47,11 @@ class NotEmulated(Exception):
 
 
 class UnsupportedOperationError(AssertionError, NotImplementedError):
-    """A bound SSM client called an operation the stub does not emulate."""
+    """A bound SSM client called an operation the stub does not emulate.
+
+    Raised without ``passthrough=True``; ``operation`` names it and the message lists
+    the emulated operations.
+    """
 
     def __init__(
         self, operation: str, supported: Iterable[str], *, reason: str | None = None

@@ -39,8 +39,11 @@ class SSMEndpoint:
         controls: ServerControls | None = None,
     ) -> None:
         self.url = url
+        """The endpoint URL; ``None`` against real AWS's default endpoint."""
         self.mode: Mode = mode
+        """``"server"`` (emulated in the test process), ``"endpoint"`` or ``"aws"``."""
         self.region = region
+        """The Region of its clients (``--ssm-assoc-region``, default ``us-east-1``)."""
         self._controls = controls
 
     def __repr__(self) -> str:
