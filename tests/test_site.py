@@ -71,3 +71,19 @@ def test_the_generated_reference_renders_every_public_name(
     for member in vars(stub):
         if not member.startswith("_"):
             assert f"{stub.__module__}.AssociationStub.{member}" in ids, member
+
+
+def test_the_pages_load_nothing_from_other_hosts(
+    site: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    """Read locally, the site works offline: no stylesheet, font, script or image comes from
+    the network (the theme's Google Fonts are off). Links to other sites are fine."""
+    result, out = site
+    assert result.returncode == 0, result.stderr
+    remote = re.compile(r"<(?:link|script|img|iframe)\b[^>]*\b(?:href|src)=\"(?:https?:)?//", re.I)
+    pages = sorted(out.rglob("*.html"))
+    assert len(pages) > 10
+    for page in pages:
+        text = re.sub(r'<link rel="canonical"[^>]*>', "", page.read_text())  # a name, not a load
+        found = remote.findall(text)
+        assert not found, f"{page.relative_to(out)} loads {found}"
