@@ -81,7 +81,8 @@ def test_mypy_catches_misspelt_options_statuses_and_platforms(
 ) -> None:
     snippet = tmp_path / "user_test.py"
     snippet.write_text(SNIPPET)
-    cache = pytestconfig.cache.mkdir("mypy-typing") if pytestconfig.cache else tmp_path
+    store = getattr(pytestconfig, "cache", None)  # absent under -p no:cacheprovider
+    cache = store.mkdir("mypy-typing") if store is not None else tmp_path
     result = subprocess.run(
         [
             *_mypy(),
