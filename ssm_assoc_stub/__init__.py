@@ -2,7 +2,7 @@
 
 Importing the package is cheap: botocore, boto3 and the emulated service load
 when a stub first starts, and the record classes (``Call``, ``CallError``,
-``Document``, ``Execution``, ``TargetResult``) and the server-mode classes
+``Document``, ``Execution``, ``TargetResult``, ``OutcomeResult``) and the server-mode classes
 (``ServerControls``, ``SSMEndpoint``) when first looked up.
 """
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ._service.calls import Call, CallError
     from ._service.documents import Document
     from ._service.engine import Execution, TargetResult
+    from ._service.outcomes import OutcomeResult
     from ._tools.endpoint import SSMEndpoint
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "ServerControls",
     "StubInternalError",
     "NoTargetsWarning",
+    "OutcomeResult",
     "StubStateError",
     "TargetResult",
     "UnsupportedOperationError",
@@ -54,6 +56,7 @@ _LAZY = {
     "Document": "._service.documents",
     "Execution": "._service.engine",
     "TargetResult": "._service.engine",
+    "OutcomeResult": "._service.outcomes",
     "ServerControls": "._server.client",
     "SSMEndpoint": "._tools.endpoint",
 }

@@ -444,7 +444,8 @@ def test_execution_targets_with_skipped_rows(stub: AssociationStub, ssm: Client)
     assert first["LastExecutionDate"] == START + timedelta(seconds=1)  # its run ended
     assert first["OutputSource"]["OutputSourceType"] == "RunCommand"
     sources = {r["OutputSource"]["OutputSourceId"] for r in rows[:2]}
-    assert len(sources) == 2 and all(len(s) == 36 for s in sources)
+    # D-CMD-1: one Run Command command per execution, shared by its targets
+    assert len(sources) == 1 and all(len(s) == 36 for s in sources)
     assert "OutputSource" not in rows[2] and "LastExecutionDate" not in rows[2]
     again = ssm.describe_association_execution_targets(
         AssociationId=aid, ExecutionId=execution.execution_id

@@ -107,6 +107,30 @@ def test_an_outcome_function(ssm_assoc_stub: AssociationStub) -> None:
     assert overview["AssociationStatusAggregatedCount"] == {"Failed": 2}
 
 
+def test_why_a_node_failed(ssm_assoc_stub: AssociationStub) -> None:
+    ssm_assoc_stub.set_outcome("i-0123456789abcdef1", "Failed", error="disk full", exit_code=2)
+    ssm = boto3.client("ssm", region_name="eu-west-1")
+    nodes = ["i-0123456789abcdef0", "i-0123456789abcdef1"]
+    aid = ssm.create_association(
+        Name="AWS-RunShellScript",
+        Parameters={"commands": ["./patch.sh"]},
+        Targets=[{"Key": "InstanceIds", "Values": nodes}],
+    )["AssociationDescription"]["AssociationId"]
+    execution = ssm.describe_association_executions(AssociationId=aid)["AssociationExecutions"][0]
+    (failed,) = ssm.describe_association_execution_targets(
+        AssociationId=aid,
+        ExecutionId=execution["ExecutionId"],
+        Filters=[{"Key": "Status", "Value": "Failed"}],
+    )["AssociationExecutionTargets"]
+    invocation = ssm.get_command_invocation(
+        CommandId=failed["OutputSource"]["OutputSourceId"],  # the command behind the run
+        InstanceId=failed["ResourceId"],
+    )
+    assert invocation["Status"] == "Failed" and invocation["ResponseCode"] == 2
+    assert invocation["StandardErrorContent"] == "disk full"
+    assert invocation["PluginName"] == "aws:runShellScript"
+
+
 def test_your_own_document(ssm_assoc_stub: AssociationStub) -> None:
     ssm_assoc_stub.add_document(
         "Acme-Harden",

@@ -1,6 +1,7 @@
 """A Lambda-style handler of the kind issue 9 is about (docs/usage.md, "A suite written for moto").
 
-Clients are made at import, as in any Lambda function; the document and the instances
+Clients are made at import, as in any Lambda function (its tests import it before any
+mock or stub starts); the document and the instances
 it works on are made elsewhere (here: in moto, by the tests); and it decides what is
 "recent" with ``datetime.now()``, not with anything the stub gives it.
 """
@@ -43,8 +44,28 @@ def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
 
 def recent_failures(association_id: str, minutes: int = 5) -> list[str]:
     """Nodes whose run of the association failed in the last ``minutes`` minutes."""
+    return [target["ResourceId"] for target in _failed_targets(association_id, minutes)]
+
+
+def why_it_failed(association_id: str, minutes: int = 5) -> dict[str, str]:
+    """What each failed node's run said, read from the Run Command invocation behind it.
+
+    Every execution target carries the id of that command (``OutputSource``); its
+    invocation on the node has the exit code and the output of the failed step.
+    """
+    reasons: dict[str, str] = {}
+    for target in _failed_targets(association_id, minutes):
+        invocation = ssm.get_command_invocation(
+            CommandId=target["OutputSource"]["OutputSourceId"], InstanceId=target["ResourceId"]
+        )
+        said = invocation["StandardErrorContent"] or invocation["StandardOutputContent"]
+        reasons[target["ResourceId"]] = f"exit {invocation['ResponseCode']}: {said.strip()}"
+    return reasons
+
+
+def _failed_targets(association_id: str, minutes: int) -> list[dict[str, Any]]:
     since = datetime.now(timezone.utc) - timedelta(minutes=minutes)
-    failed: list[str] = []
+    failed: list[dict[str, Any]] = []
     executions = ssm.describe_association_executions(
         AssociationId=association_id,
         Filters=[{"Key": "CreatedTime", "Value": since.isoformat(), "Type": "GREATER_THAN"}],
@@ -55,5 +76,5 @@ def recent_failures(association_id: str, minutes: int = 5) -> list[str]:
             ExecutionId=execution["ExecutionId"],
             Filters=[{"Key": "Status", "Value": "Failed"}],
         )["AssociationExecutionTargets"]
-        failed += [t["ResourceId"] for t in targets]
+        failed += targets
     return failed

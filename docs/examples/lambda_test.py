@@ -1,16 +1,16 @@
 """A suite written for moto, passing unchanged once the stub's fixture is added (issue 9).
 
 ``moto_only`` is the suite as its author wrote it for moto: documents and instances are
-made through moto, the handler's clients are made at import.  The same tests run twice:
-with ``ssm_assoc_stub`` added they pass; without it, they fail only where the handler
-calls an association operation (moto does not implement them).  Needs moto.
+made through moto.  The handler is imported at the top of this file, so its module-level
+clients exist before moto's ``mock_aws`` or the stub starts, as in any Lambda suite.  The
+same tests run twice: with ``ssm_assoc_stub`` added they pass; without it, they fail only
+where the handler calls an association operation (moto does not implement them).  Needs moto.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
-import sys
+import os
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
@@ -19,6 +19,16 @@ import boto3
 import pytest
 
 moto = pytest.importorskip("moto")
+
+# As moto's documentation asks: fake credentials before the code under test makes its
+# clients, so that nothing looks for real ones.  Then the handler, at import, as Lambda does.
+os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+import lambda_handler  # noqa: E402  # its clients are made here, before any mock or stub
+
+# moto's remedy (its docs) for a client made on a boto3 session created before moto was
+# imported, as another test module's import-time client may have done: the stub needs none.
+for _client in (lambda_handler.ssm, lambda_handler.ec2):
+    moto.core.patch_client(_client)
 
 DOCUMENT = {
     "schemaVersion": "2.2",
@@ -31,9 +41,8 @@ DOCUMENT = {
 
 
 @pytest.fixture
-def moto_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
+def moto_only() -> Iterator[ModuleType]:
     """The moto set-up of the original suite: fake AWS, a document, two web instances."""
-    monkeypatch.setenv("AWS_REGION", "eu-west-1")
     with moto.mock_aws():
         ssm = boto3.client("ssm", region_name="eu-west-1")
         ssm.create_document(
@@ -42,8 +51,7 @@ def moto_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
         ec2 = boto3.client("ec2", region_name="eu-west-1")
         tags = [{"ResourceType": "instance", "Tags": [{"Key": "role", "Value": "web"}]}]
         ec2.run_instances(ImageId="ami-12345678", MinCount=2, MaxCount=2, TagSpecifications=tags)
-        sys.modules.pop("lambda_handler", None)
-        yield importlib.import_module("lambda_handler")  # its clients are made here, at import
+        yield lambda_handler
 
 
 def creates_on_the_web_nodes(lambda_handler: ModuleType) -> None:
@@ -58,9 +66,12 @@ def reports_the_failed_node(lambda_handler: ModuleType, stub: Any) -> None:
     result = lambda_handler.handler(
         {"role": "web", "document": "Acme-Harden", "parameters": {"Level": ["low"]}}
     )
-    stub.set_outcome(result["targets"][1], "Failed")
+    web2 = result["targets"][1]
+    stub.set_outcome(web2, "Failed", output="hardening\n", error="sysctl: denied", exit_code=2)
     stub.run(result["association"])
-    assert lambda_handler.recent_failures(result["association"]) == [result["targets"][1]]
+    assert lambda_handler.recent_failures(result["association"]) == [web2]
+    # why the rollout failed: the output of the command behind the failed node's run
+    assert lambda_handler.why_it_failed(result["association"]) == {web2: "exit 2: sysctl: denied"}
 
 
 def test_with_the_stub(moto_only: ModuleType, ssm_assoc_stub: Any) -> None:

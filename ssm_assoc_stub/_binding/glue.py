@@ -129,6 +129,10 @@ def respond(
                         result = backend.handle(region, operation, body)
                     except ServiceError as raised:
                         error = raised
+                    except NotEmulated as not_ours:  # nothing else would answer: its error
+                        if not_ours.otherwise is None or state.passthrough or source.active():
+                            raise
+                        error = not_ours.otherwise
                     except BaseException as raised:
                         escaped = raised
                         raise

@@ -109,6 +109,26 @@ class MotoSource:
         fresh._active = None if self.endpoint != _NOTHING else False
         return fresh
 
+    # -- commands ------------------------------------------------------------------
+    def commands(self, instance_id: str | None) -> list[dict[str, Any]] | None:
+        """moto's Run Command commands (ListCommands, every page); None if unreadable."""
+        if not self.active():
+            return None
+        args = {} if instance_id is None else {"InstanceId": instance_id}
+        try:
+            found: list[dict[str, Any]] = []
+            token: str | None = None
+            while True:
+                page = self._client("ssm").list_commands(
+                    **args, **({"NextToken": token} if token else {})
+                )
+                found += [dict(item) for item in page.get("Commands", ())]
+                token = page.get("NextToken")
+                if not token:
+                    return found
+        except Exception:  # moto cannot say: none of its commands are listed
+            return None
+
     # -- documents -----------------------------------------------------------------
     def document(self, name: str) -> Document | None:
         if name not in self._documents:

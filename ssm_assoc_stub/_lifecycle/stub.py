@@ -32,7 +32,6 @@ if TYPE_CHECKING:
     from .._service.calls import Call
     from .._service.documents import Document
     from .._service.engine import Execution
-    from .._service.fleet import OutcomeFunction
     from .._service.options import (
         AlarmState,
         CalendarState,
@@ -45,6 +44,7 @@ if TYPE_CHECKING:
         SchemaVersion,
         UpdateSemantics,
     )
+    from .._service.outcomes import OutcomeFunction
     from .._service.service import Backend
 
 from .._service.misuse import AssociationStubWarning, StubStateError, UnsupportedOperationError
@@ -445,15 +445,27 @@ class AssociationStub(_Configured):
         status: OutcomeStatus | OutcomeFunction = "Success",
         *,
         duration: float | None = None,
+        output: str | None = None,
+        error: str | None = None,
+        exit_code: int | None = None,
     ) -> None:
         """Set how runs on ``target`` (a node id, or ``"*"``) end, and how long they take.
 
         ``status`` is ``"Success"``, ``"Failed"`` or ``"TimedOut"``, or a function
-        ``fn(description, instance_id)`` returning a status or ``(status, duration)``.
-        ``duration`` is in seconds (default 1.0).  A node's own setting wins over
-        ``"*"`` (D-RC-11).
+        ``fn(description, instance_id)`` returning a status, ``(status, duration)`` or an
+        ``ssm_assoc_stub.OutcomeResult`` (which can carry the output too).  ``duration``
+        is in seconds (default 1.0).  A node's own setting wins over ``"*"`` (D-RC-11).
+
+        ``output`` and ``error`` are what the run printed on stdout and stderr, and
+        ``exit_code`` its exit code: what GetCommandInvocation and ListCommandInvocations
+        show for the command behind the run (its ``OutputSourceId``).  Left out: empty
+        output, and for a failed run the agent's ``failed to run commands: exit status 1``
+        with exit code 1 (0 for a success).  Arguments are checked at once
+        (``TypeError``/``ValueError``).
         """
-        self._require("set_outcome").backend.set_outcome(target, status, duration)
+        self._require("set_outcome").backend.set_outcome(
+            target, status, duration, output=output, error=error, exit_code=exit_code
+        )
 
     def add_document(
         self,

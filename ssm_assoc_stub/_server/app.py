@@ -168,6 +168,10 @@ class ServerApp:
                             result = backend.handle(region, operation, body)
                         except ServiceError as raised:
                             error = raised
+                        except NotEmulated as not_ours:  # no upstream: the stub's answer
+                            if not_ours.otherwise is None or self.upstream is not None:
+                                raise
+                            error = not_ours.otherwise
                     encoded = protocol.encode(result) if error is None else b""
             except NotEmulated as not_ours:  # rolled back; not recorded (D-SRV-2)
                 if self.upstream is not None:

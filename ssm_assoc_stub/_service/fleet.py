@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -11,8 +10,8 @@ import attrs
 
 from .errors import InvalidInstanceId
 from .journal import TxDict
-from .misuse import CallbackFailed
 from .model import AssociationSpec, Target
+from .outcomes import OUTCOME_STATUSES, OutcomeFunction, Outcomes, Reported
 
 if TYPE_CHECKING:
     from .sources import ExternalNode
@@ -28,9 +27,6 @@ __all__ = [
     "targets_node",
 ]
 
-OUTCOME_STATUSES = ("Success", "Failed", "TimedOut")
-DEFAULT_DURATION = 1.0
-MAX_DURATION = 366 * 24 * 3600.0  # a year: longer than any run AWS lets a document take
 # A managed node id as the stub accepts it (AWS's are i-<8 or 17 hex>, mi-<17 hex>;
 # the stub also takes short readable ids such as "i-web-1").
 NODE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}")
@@ -39,8 +35,6 @@ PING_STATUSES = ("Online", "ConnectionLost", "Inactive")
 
 # fn(instance id) -> (tags, platform) of a node known elsewhere (e.g. moto's EC2), or None
 NodeSource = Callable[[str], "tuple[Mapping[str, str], str] | None"]
-# fn(association description dict, instance id) -> status | (status, duration)
-OutcomeFunction = Callable[[Mapping[str, Any], str], str | tuple[str, float]]
 
 
 def is_instance_ids_key(key: str) -> bool:
@@ -65,29 +59,6 @@ class Instance:
     ip_address: str | None = None
     computer_name: str | None = None
     origin: str = "stub"
-
-
-@attrs.frozen
-class _Outcome:
-    status: str | None
-    duration: float | None
-    function: OutcomeFunction | None = None
-
-
-def _check_outcome(status: object, duration: object) -> None:
-    if not isinstance(status, str) or status not in OUTCOME_STATUSES:
-        raise ValueError(
-            f"outcome status must be one of {', '.join(OUTCOME_STATUSES)}, got {status!r}"
-        )
-    if duration is None:
-        return
-    if isinstance(duration, bool) or not isinstance(duration, (int, float)):
-        raise TypeError(f"duration must be a number of seconds, got {duration!r}")
-    if not (math.isfinite(duration) and 0 <= duration <= MAX_DURATION):
-        raise ValueError(
-            f"duration must be a finite number of seconds from 0 to {MAX_DURATION:.0f} "
-            f"(a year), got {duration!r}"
-        )
 
 
 def check_node_id(instance_id: object, what: str = "instance_id") -> str:
@@ -138,7 +109,7 @@ class Fleet:
         self._external: dict[str, Instance] = {}
         self._unavailable: frozenset[str] = frozenset()
         self._counter = 0
-        self._outcomes: dict[str, _Outcome] = TxDict()
+        self._outcomes = Outcomes()
         self._sources: list[NodeSource] = []
 
     # -- nodes ---------------------------------------------------------------
@@ -358,37 +329,23 @@ class Fleet:
         target: str,
         status: str | OutcomeFunction,
         duration: float | None,
+        **output: Any,
     ) -> None:
+        """``output``: ``output=``, ``error=``, ``exit_code=`` of ``Outcomes.set``."""
         if target != "*":
             check_node_id(target, "target (an instance id, or '*')")
-        if callable(status):
-            _check_outcome("Success", duration)
-            self._outcomes[target] = _Outcome(None, duration, status)
-            return
-        _check_outcome(status, duration)
-        self._outcomes[target] = _Outcome(status, duration)
+        self._outcomes.set(target, status, duration, **output)
 
     def outcome(
         self, instance_id: str, describe: Callable[[], Mapping[str, Any]]
     ) -> tuple[str, float]:
         """What ``instance_id`` reports; a per-node setting wins over ``*`` (D-RC-11)."""
-        chosen = self._outcomes.get(instance_id) or self._outcomes.get("*")
-        if chosen is None:
-            return "Success", DEFAULT_DURATION
-        duration = chosen.duration if chosen.duration is not None else DEFAULT_DURATION
-        if chosen.function is None:
-            assert chosen.status is not None
-            return chosen.status, duration
-        try:
-            result = chosen.function(describe(), instance_id)
-            if isinstance(result, tuple) and len(result) == 2:
-                status, duration = result
-            else:
-                status = result
-            _check_outcome(status, duration)
-        except Exception as error:  # the test's own code: not a bug in the stub
-            raise CallbackFailed(error) from error
-        return status, float(duration)
+        status, duration, _ = self._outcomes.report(instance_id, describe)
+        return status, duration
+
+    def report(self, instance_id: str, describe: Callable[[], Mapping[str, Any]]) -> Reported:
+        """``outcome`` with what the run printed (``NodeOutput``, or None for the defaults)."""
+        return self._outcomes.report(instance_id, describe)
 
 
 def target_matches(instance: Instance, target: Target) -> bool:

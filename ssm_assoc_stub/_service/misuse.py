@@ -16,6 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .errors import ServiceError
 
 __all__ = [
     "AssociationStubWarning",
@@ -38,12 +42,20 @@ class StubStateError(AssertionError):
 
 
 class NotEmulated(Exception):
-    """This request is not the stub's to answer; ``reason`` says which part is not."""
+    """This request is not the stub's to answer; ``reason`` says which part is not.
 
-    def __init__(self, operation: str, reason: str) -> None:
+    ``otherwise`` is the answer when nothing else would answer it (no moto, no
+    ``passthrough``, no upstream): e.g. ``InvalidCommandId`` for a command id the stub
+    does not own, as the one SSM there is would say (D-CMD-7).
+    """
+
+    def __init__(
+        self, operation: str, reason: str, *, otherwise: ServiceError | None = None
+    ) -> None:
         super().__init__(f"{operation}: {reason}")
         self.operation = operation
         self.reason = reason
+        self.otherwise = otherwise
 
 
 class UnsupportedOperationError(AssertionError, NotImplementedError):

@@ -43,7 +43,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import AssociationExecutionDoesNotExist, ValidationException
 from .executions import SKIPPED, TargetTable
-from .ops_status import output_source_id
 from .wire import legacy_targets, overview_to_api, spec_to_api, triggered_alarms_to_api
 
 if TYPE_CHECKING:
@@ -324,7 +323,9 @@ _EXECUTION_POSITIONS = 2**62
 _TARGET_FILTER_KEYS = ("Status", "ResourceId", "ResourceType")
 
 
-def _target_row(execution: Execution, table: TargetTable, position: int) -> dict[str, Any]:
+def _target_row(
+    execution: Execution, table: TargetTable, position: int, command_id: str | None
+) -> dict[str, Any]:
     instance_id = table.instance_at(position)
     status = table.status_at(position)
     started, ended = table.times_at(position)
@@ -340,9 +341,9 @@ def _target_row(execution: Execution, table: TargetTable, position: int) -> dict
     when = ended or started
     if when is not None:
         row["LastExecutionDate"] = when
-    if started is not None:
-        row["OutputSource"] = {
-            "OutputSourceId": output_source_id(execution.execution_id, instance_id),
+    if started is not None and command_id is not None:
+        row["OutputSource"] = {  # the Run Command command of the execution (D-CMD-1)
+            "OutputSourceId": command_id,
             "OutputSourceType": "RunCommand",
         }
     return row
@@ -397,7 +398,8 @@ def describe_association_execution_targets(
 
     listing = f"execution-targets:{execution_id}:{_fingerprint(filters)}"
     page, more = _scan_page(backend, listing, scan, len(table), body)
-    rows = [_target_row(execution, table, position) for position in page]
+    command_id = backend.commands.command_id(execution.execution_id)
+    rows = [_target_row(execution, table, position, command_id) for position in page]
     return {"AssociationExecutionTargets": rows, **more}
 
 

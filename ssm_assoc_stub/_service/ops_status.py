@@ -23,14 +23,14 @@ choice, see docs/behaviour):
   resolves to now (``"1"``, never ``$DEFAULT``), as observed.
 * ``OutputUrl`` (only with an OutputLocation, only for a node that ran):
   ``https://s3.<region>.amazonaws.com/<bucket>/<prefix>/<output source id>/<node>``,
-  Run Command's layout under the execution target's OutputSource id.
+  Run Command's layout under the execution's command id (D-CMD-1, the target's
+  OutputSource id).
 * DescribeEffectiveInstanceAssociations pages 5 items by default, its maximum
   (D-PAG-1's rule: the default is the documented maximum).
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -47,7 +47,6 @@ __all__ = [
     "EFFECTIVE_PAGE_SIZE",
     "OPERATIONS",
     "node_association_overview",
-    "output_source_id",
     "targets_node",
 ]
 
@@ -57,12 +56,6 @@ EFFECTIVE_PAGE_SIZE = 5  # EffectiveInstanceAssociationMaxResults: 1..5
 ERROR_CODE_LENGTH = 10  # AgentErrorCode: max 10 (Q-ST-3)
 _AGENT_ERROR_CODES = {"Failed": "ExecutionError"}
 _SUMMARY_COUNTS = {"Success": (1, 0, 0), "Failed": (0, 1, 0), "TimedOut": (0, 0, 1)}
-_OUTPUT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://ssm-assoc-stub/output-source")
-
-
-def output_source_id(execution_id: str, instance_id: str) -> str:
-    """The Run Command id behind one node's run: 36 characters, stable per (execution, node)."""
-    return str(uuid.uuid5(_OUTPUT_NAMESPACE, f"{execution_id}/{instance_id}"))
 
 
 def execution_summary(status: str) -> str | None:
@@ -175,10 +168,15 @@ def _status_info(backend: State, state: AssociationState, instance_id: str) -> d
         if code is not None:
             out["ErrorCode"] = code[:ERROR_CODE_LENGTH]  # Q-ST-3
         output = spec.output_location
-        if output is not None and output.bucket is not None and result.started is not None:
+        source = backend.commands.command_id(execution_id)  # D-CMD-1
+        if (
+            output is not None
+            and output.bucket is not None
+            and result.started is not None
+            and source is not None
+        ):
             region = output.region or state.region
             prefix = f"{output.key_prefix.strip('/')}/" if output.key_prefix else ""
-            source = output_source_id(execution_id, instance_id)
             url = (
                 f"https://s3.{region}.amazonaws.com/{output.bucket}/{prefix}{source}/{instance_id}"
             )

@@ -44,6 +44,7 @@ from typing import Any
 
 from . import (
     ops_associations,
+    ops_commands,
     ops_compliance,
     ops_history,
     ops_instances,
@@ -78,6 +79,7 @@ OPERATIONS: dict[str, Operation] = {
     **ops_tags.OPERATIONS,
     **ops_compliance.OPERATIONS,
     **ops_instances.OPERATIONS,
+    **ops_commands.OPERATIONS,
 }
 
 

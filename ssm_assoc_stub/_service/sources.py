@@ -1,7 +1,8 @@
 """What the service reads from outside itself: the abstract "rest of AWS" (pure core).
 
-The service holds the associations, the nodes added with ``add_instance`` and the
-documents of its catalogue and ``add_document``.  For anything else it asks an
+The service holds the associations (and the Run Command view of their runs), the
+nodes added with ``add_instance`` and the documents of its catalogue and
+``add_document``.  For anything else it asks an
 ``ExternalSource``: the binding hands the backend one per call (``_bridge.moto`` reads
 moto's ``mock_aws`` or a moto server through public AWS calls).  Nothing here knows
 botocore or moto.
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
@@ -47,6 +48,10 @@ class ExternalSource(Protocol):
 
     def document(self, name: str) -> Document | None:
         """The document called ``name`` with all its versions; None if unknown."""
+
+    def commands(self, instance_id: str | None) -> Sequence[Mapping[str, Any]] | None:
+        """Its Run Command commands as ListCommands items (of one node, if named);
+        None when nothing answers or they cannot be read."""
 
     def renewed(self) -> ExternalSource:
         """The same source for a later moment (what it said holds for one call only)."""

@@ -18,6 +18,7 @@ from typing import Any
 import attrs
 
 from .clock import Clock, code_now_ms, from_epoch_ms, time_is_frozen
+from .commands import CommandStore
 from .compliance import ComplianceStore
 from .conditions import ALARM_STATES, CALENDAR_STATES, Timeline, parse_alarm_configuration
 from .documents import Document, DocumentRegistry
@@ -85,6 +86,7 @@ class State:
         self.legacy_index: dict[tuple[str, str, str], str] = TxDict()
         self._triggered: list[AssociationState] = []
         self.compliance = ComplianceStore()  # what PutComplianceItems wrote
+        self.commands = CommandStore()  # the Run Command view of each execution (D-CMD-1)
         self.alarms = Timeline("alarm", ALARM_STATES, "OK")  # D-ALM-1
         self.calendars = Timeline("calendar", CALENDAR_STATES, "OPEN")  # D-CAL-1
         self.joins = Joins(  # D-RC-8, D-RC-12
@@ -282,6 +284,7 @@ class State:
     def delete(self, state: AssociationState) -> None:
         state.deleted = True
         self.joins.forget(state)
+        self.commands.forget_association(state.association_id)
         pending = self._pending_starts.pop(state.association_id, None)
         if pending is not None:
             pending.cancel()
@@ -355,8 +358,21 @@ class State:
         def describe() -> Mapping[str, Any]:
             return description(state, version, self.overview(state))
 
+        execution_id = self.new_id("execution")
+        command_id = self.commands.open(
+            self.ids.command_id(),
+            execution_id=execution_id,
+            state=state,
+            spec=spec,
+            requested=self.clock.now,
+        ).command_id
+        fleet, commands = self.fleet, self.commands
+
         def outcome(instance_id: str) -> tuple[str, float]:
-            return self.fleet.outcome(instance_id, describe)
+            status, duration, printed = fleet.report(instance_id, describe)
+            if printed is not None:  # what the invocation shows (D-CMD-5)
+                commands.printed(command_id, instance_id, printed)
+            return status, duration
 
         alarm = parse_alarm_configuration(spec.alarm_configuration)
         gate = None
@@ -370,7 +386,7 @@ class State:
         self.engine.start(
             association_id=aid,
             association_version=str(version.version),
-            execution_id=self.new_id("execution"),
+            execution_id=execution_id,
             targets=targets,
             max_concurrency=spec.max_concurrency,
             max_errors=spec.max_errors,
@@ -453,6 +469,7 @@ class State:
         kept = state.executions
         if kept.maxlen is not None and len(kept) == kept.maxlen and kept:
             state.kept_rows -= len(kept[0].targets)
+            self.commands.forget(kept[0].execution_id)  # its command goes with it
         kept.append(execution)
         state.kept_total += 1
         state.kept_rows += len(execution.targets)
@@ -661,10 +678,19 @@ class State:
         )
 
     def set_outcome(
-        self, target: str, status: str | OutcomeFunction, duration: float | None
+        self,
+        target: str,
+        status: str | OutcomeFunction,
+        duration: float | None,
+        *,
+        output: str | None = None,
+        error: str | None = None,
+        exit_code: int | None = None,
     ) -> None:
         with self.lock:
-            self.fleet.set_outcome(target, status, duration)
+            self.fleet.set_outcome(
+                target, status, duration, output=output, error=error, exit_code=exit_code
+            )
 
     def add_document(self, name: str, **kwargs: Any) -> Document:
         kwargs.setdefault("owner", None if name.startswith("AWS-") else self.options.account_id)
