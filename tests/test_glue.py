@@ -557,7 +557,11 @@ def test_success_responses_equal_what_botocores_parser_makes_of_them() -> None:
         ssm.create_association(Name="AWS-UpdateSSMAgent", InstanceId="i-00000000000000001")
         stub.advance(5)
         execution = stub.executions(aid)[-1]
+        command_id = stub.backend.commands.command_id(execution.execution_id)
         requests = {
+            "GetCommandInvocation": {"CommandId": command_id, "InstanceId": "i-00000000000000001"},
+            "ListCommandInvocations": {"CommandId": command_id, "Details": True},
+            "ListCommands": {},
             "PutComplianceItems": {
                 "ResourceId": "i-00000000000000001",
                 "ResourceType": "ManagedInstance",
