@@ -15,6 +15,9 @@ service itself (botocore adds the same constant to every call).
   one in flight); each added node joins the run (D-RC-8).  Per add.
 * Memory after 50 / 200 / 400 runs with ``history_limit=1``, a fresh node
   replacing the last before each run (``tracemalloc``, after ``gc.collect()``).
+* ``stub.calls``: bytes per recorded call (DescribeAssociation, CreateAssociation
+  through a client; the same calls with ``calls_limit=0`` subtracted), and the
+  memory of 200 vs 2,000 calls with ``calls_limit=100`` (flat).
 * Full pagination, per item: ListAssociations (200 / 2,000 associations),
   DescribeInstanceAssociationsStatus of one node (200 / 2,000),
   DescribeAssociationExecutions (100 / 1,000 kept executions),
@@ -181,6 +184,79 @@ def memory_after(checkpoints: tuple[int, ...]) -> list[float]:
     return results
 
 
+# -- stub.calls: bytes per recorded call, and calls_limit -----------------------------------------
+def _calls_memory(operation: str, calls: int, limit: int | None) -> float:
+    """Bytes held after ``calls`` calls of ``operation`` through a client (tracemalloc)."""
+    import boto3
+
+    from ssm_assoc_stub import AssociationStub
+
+    client = boto3.client("ssm", region_name=REGION)
+    entry = {"Name": "AWS-RunShellScript", "Parameters": SHELL, "Targets": WEB}
+    with AssociationStub(
+        clients=[client], progression="manual", calls_limit=limit, association_limit=10_000
+    ) as stub:
+        stub.add_instance(_node(0), tags={"role": "web"})
+        aid = client.create_association(**entry)["AssociationDescription"]["AssociationId"]
+        call: Callable[[], object] = (
+            (lambda: client.describe_association(AssociationId=aid))
+            if operation == "DescribeAssociation"
+            else (lambda: client.create_association(**entry))
+        )
+        for _ in range(20):  # warm-up: caches, plans, the first records
+            call()
+        gc.collect()
+        tracemalloc.start()
+        try:
+            base = tracemalloc.get_traced_memory()[0]
+            for _ in range(calls):
+                call()
+            gc.collect()
+            return float(tracemalloc.get_traced_memory()[0] - base)
+        finally:
+            tracemalloc.stop()
+
+
+def calls_memory(quick: bool) -> list[dict[str, Any]]:
+    """What one record of ``stub.calls`` holds, and that ``calls_limit`` bounds it."""
+    checks = []
+    n = 200 if quick else 2_000
+    for operation in ("DescribeAssociation", "CreateAssociation"):
+        kept = _calls_memory(operation, n, None)
+        none = _calls_memory(operation, n, 0)  # the same calls, no record kept
+        per_call = (kept - none) / n
+        print(f"stub.calls, {operation}: {per_call:,.0f} bytes per recorded call", flush=True)
+        checks.append(
+            check(
+                f"bytes per recorded call ({operation})",
+                per_call,
+                "reported",
+                True,
+                f"{n:,} calls: {kept / 1024:,.0f} KiB kept vs {none / 1024:,.0f} KiB "
+                "with calls_limit=0",
+            )
+        )
+    small, large = n // 10, n
+    bounded = [_calls_memory("DescribeAssociation", size, 100) for size in (small, large)]
+    print(
+        f"stub.calls with calls_limit=100: {bounded[0] / 1024:,.1f} KiB after {small:,} calls, "
+        f"{bounded[1] / 1024:,.1f} KiB after {large:,}",
+        flush=True,
+    )
+    ratio = bounded[1] / bounded[0] if bounded[0] > 0 else float("inf")
+    checks.append(
+        check(
+            "memory of stub.calls with calls_limit=100",
+            ratio,
+            f"<= {FLAT}x (flat)",
+            ratio <= FLAT,
+            f"{bounded[0] / 1024:.1f} -> {bounded[1] / 1024:.1f} KiB "
+            f"({small:,} -> {large:,} calls)",
+        )
+    )
+    return checks
+
+
 # -- full pagination of the listings ------------------------------------------------------------
 def listing_per_item(operation: str, size: int, repeats: int) -> float:
     """µs per item to page through all of ``operation``'s listing of ``size`` items."""
@@ -252,6 +328,8 @@ def run(quick: bool, repeats: int) -> list[dict[str, Any]]:
     memory = memory_after(points)
     _row("memory after N runs, history_limit=1, fresh nodes", points, memory, "KiB")
     checks.append(_flat("memory after runs with history_limit=1", points, memory, "KiB"))
+
+    checks.extend(calls_memory(quick))
 
     for operation, small, large in (
         ("ListAssociations", 200, 2_000),

@@ -61,6 +61,15 @@ def _seed(text: str) -> int | str:
     return int(text) if text.lstrip("-").isdigit() else text
 
 
+def _limit(text: str) -> int | None:
+    text = text.strip()
+    if text.lower() == "none":
+        return None
+    if not text.isdigit():
+        raise ValueError(f"expected a whole number >= 0 or none, got {text!r}")
+    return int(text)
+
+
 def _choice(*values: str) -> Callable[[str], str]:
     def parse(text: str) -> str:
         if text.strip() not in values:
@@ -127,6 +136,13 @@ SETTINGS: tuple[Setting, ...] = (
         "int",
         100_000,
         "per-target rows kept per association's finished executions",
+    ),
+    Setting(
+        "calls_limit",
+        _limit,
+        "int|none",
+        None,
+        "the newest calls kept in stub.calls (default: every call)",
     ),
     Setting(
         "start_time",

@@ -366,3 +366,36 @@ def test_a_moto_server_is_the_rest_of_aws_too(moto_server: str) -> None:
             ssm.create_association(Name="Acme-Harden", Targets=WEB)
         ec2.terminate_instances(InstanceIds=web)
     assert [c.operation for c in stub.calls] == ["CreateAssociation", "CreateAssociation"]
+
+
+def test_moto_imported_but_not_active_costs_no_question_per_call(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # moto imported, no mock_aws: its botocore stubber is off, so the bridge asks nothing
+    # (no STS call per SSM call); with mock_aws active it asks, and moto's instances join.
+    from ssm_assoc_stub._bridge import moto as bridge
+
+    asked: list[str] = []
+    real = bridge.bridge_client
+
+    def counting(service: str, *args: Any) -> Any:
+        asked.append(service)
+        return real(service, *args)
+
+    monkeypatch.setattr(bridge, "bridge_client", counting)
+    with AssociationStub() as stub:
+        ssm = boto3.client("ssm", region_name=REGION)
+        stub.add_instance("i-0123456789abcdef0", tags={"role": "web"})
+        aid = ssm.create_association(Name="AWS-UpdateSSMAgent", Targets=WEB)[
+            "AssociationDescription"
+        ]["AssociationId"]
+        ssm.describe_association(AssociationId=aid)
+    assert asked == []
+    with moto.mock_aws(), AssociationStub() as stub:
+        ssm = boto3.client("ssm", region_name=REGION)
+        (node,) = launch(boto3.client("ec2", region_name=REGION), role="web")
+        aid = ssm.create_association(Name="AWS-UpdateSSMAgent", Targets=WEB)[
+            "AssociationDescription"
+        ]["AssociationId"]
+        assert node in stub.executions(aid)[-1].targets
+    assert "sts" in asked

@@ -38,7 +38,7 @@ from botocore.compat import get_tzinfo_options
 from botocore.parsers import create_parser
 
 from .._bridge.moto import MotoSource
-from .._service.calls import Call, CallError, freeze
+from .._service.calls import Call, CallError, CallLog, freeze
 from .._service.errors import ServiceError, error_for_code
 from .._service.ids import uuid4_text
 from .._service.journal import transaction
@@ -71,7 +71,7 @@ class StubState:
 
     backend: Backend
     passthrough: bool
-    calls: list[Call] = attrs.Factory(list)
+    calls: CallLog = attrs.Factory(lambda self: CallLog(self.backend.options.calls_limit), True)
     clients: list[Any] = attrs.Factory(list)  # bound by this run, unbound on stop
     _injected: dict[str, deque[tuple[str, str]]] = attrs.Factory(dict)
 

@@ -64,13 +64,30 @@ def moto_endpoint(calling_endpoint: str | None) -> str | None:
     return _NOTHING
 
 
+def _unknown_or_off(endpoint: str | None) -> bool | None:
+    """``False`` when moto cannot answer, ``None`` when it has to be asked.
+
+    In-process, moto answers through its botocore stubber, and a stubber that is
+    not ``enabled`` (no ``mock_aws`` active) answers nothing: that saves the STS
+    question on every call of a suite that imports moto without using it.  If
+    moto's layout is not the one expected, the question is asked as before.
+    """
+    if endpoint == _NOTHING:
+        return False
+    if endpoint is None:
+        stubber = getattr(sys.modules.get("moto.core.models"), "botocore_stubber", None)
+        if getattr(stubber, "enabled", None) is False:
+            return False
+    return None
+
+
 class MotoSource:
     """``_service.sources.ExternalSource`` for one call, answered by moto."""
 
     def __init__(self, region: str, calling_endpoint: str | None) -> None:
         self.region = region
         self.endpoint = moto_endpoint(calling_endpoint)
-        self._active: bool | None = None if self.endpoint != _NOTHING else False
+        self._active: bool | None = _unknown_or_off(self.endpoint)
         self._documents: dict[str, Document | None] = {}
 
     def _client(self, service: str) -> Any:
@@ -106,7 +123,7 @@ class MotoSource:
     def renewed(self) -> MotoSource:
         fresh = MotoSource(self.region, None)
         fresh.endpoint = self.endpoint
-        fresh._active = None if self.endpoint != _NOTHING else False
+        fresh._active = _unknown_or_off(self.endpoint)
         return fresh
 
     # -- commands ------------------------------------------------------------------

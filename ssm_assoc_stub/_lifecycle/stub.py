@@ -122,6 +122,7 @@ class _Configured:
         progression: Progression = "immediate",
         history_limit: int = 100,
         history_target_limit: int = 100_000,
+        calls_limit: int | None = None,
         start_time: datetime | None = None,
         seed: int | str | None = None,
         clock: ClockMode | None = None,
@@ -140,6 +141,7 @@ class _Configured:
             progression=progression,
             history_limit=history_limit,
             history_target_limit=history_target_limit,
+            calls_limit=calls_limit,
             start_time=start_time,
             seed=seed,
             clock=clock,
@@ -180,6 +182,7 @@ class AssociationStub(_Configured):
         progression: Progression = "immediate",
         history_limit: int = 100,
         history_target_limit: int = 100_000,
+        calls_limit: int | None = None,
         start_time: datetime | None = None,
         seed: int | str | None = None,
         clock: ClockMode | None = None,
@@ -304,9 +307,15 @@ class AssociationStub(_Configured):
         """Every call the stub answered, in order; readable after the stub stops.
 
         Calls sent on with ``passthrough=True`` and calls that raised
-        ``UnsupportedOperationError`` are not recorded.
+        ``UnsupportedOperationError`` are not recorded.  With ``calls_limit=N``
+        only the newest N are kept (``calls_dropped`` counts the others).
         """
         return tuple(self._state.calls) if self._state is not None else ()
+
+    @property
+    def calls_dropped(self) -> int:
+        """How many of the oldest calls ``calls_limit`` dropped from ``calls`` (0 if none)."""
+        return self._state.calls.dropped if self._state is not None else 0
 
     def calls_to(self, operation: str) -> tuple[Call, ...]:
         """The recorded calls of one operation, e.g. ``"CreateAssociation"``.

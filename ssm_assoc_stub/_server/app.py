@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
-from .._service.calls import Call, CallError, freeze
+from .._service.calls import Call, CallError, CallLog, freeze
 from .._service.errors import ServiceError, error_for_code
 from .._service.journal import transaction
 from .._service.misuse import NotEmulated, StubInternalError, UnsupportedOperationError
@@ -54,8 +54,8 @@ class InternalFailure(ServiceError):
 class Recorder:
     """The calls one server answered and the errors queued for the next ones."""
 
-    def __init__(self) -> None:
-        self.calls: list[Call] = []
+    def __init__(self, calls_limit: int | None = None) -> None:
+        self.calls = CallLog(calls_limit)  # the newest calls_limit calls (all if None)
         self._injected: dict[str, deque[tuple[str, str]]] = {}
 
     def inject(self, operation: str, code: str, message: str, count: int) -> None:
@@ -92,7 +92,9 @@ class ServerApp:
         self._new_backend = new_backend
         self._reset_lock = threading.Lock()
         self.backend = new_backend()
-        self.recorder = recorder if recorder is not None else Recorder()
+        if recorder is None:
+            recorder = Recorder(self.backend.options.calls_limit)
+        self.recorder = recorder
         self.upstream = upstream
         self.region = region
 

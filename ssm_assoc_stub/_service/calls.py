@@ -9,14 +9,15 @@ equal to the plain literals a test writes and print like them in pytest's diffs.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple, NoReturn
 
 import attrs
 
-__all__ = ["Call", "CallError", "freeze"]
+__all__ = ["Call", "CallError", "CallLog", "freeze"]
 
 _IMMUTABLE = (str, bytes, int, float, bool, type(None), datetime, date, Decimal)
 
@@ -115,3 +116,38 @@ class Call:
     def ok(self) -> bool:
         """Whether the call succeeded."""
         return self.error is None
+
+
+class CallLog:
+    """The calls one stub run recorded: the newest ``limit`` of them, or all (``None``).
+
+    A full log drops its oldest record for each new one and counts it in
+    ``dropped``.  Kept records cost about as much memory as their parameters and
+    response (``docs/performance.md`` has the measured bytes per call).
+    """
+
+    __slots__ = ("_records", "dropped", "limit")
+
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = limit
+        self._records: deque[Call] = deque(maxlen=limit)
+        self.dropped = 0
+
+    def append(self, call: Call) -> None:
+        records = self._records
+        if self.limit is not None and len(records) == self.limit:
+            self.dropped += 1  # the deque drops the oldest as it takes the new one
+        records.append(call)
+
+    def clear(self) -> None:
+        self._records.clear()
+        self.dropped = 0
+
+    def __iter__(self) -> Iterator[Call]:
+        return iter(self._records)
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __getitem__(self, index: int) -> Call:
+        return self._records[index]

@@ -48,6 +48,13 @@ def _not_negative(instance: object, attribute: attrs.Attribute[int], value: int)
         raise ValueError(f"{attribute.name} must be a whole number >= 0, got {value!r}")
 
 
+def _optional_not_negative(
+    instance: object, attribute: attrs.Attribute[int | None], value: int | None
+) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise ValueError(f"{attribute.name} must be None or a whole number >= 0, got {value!r}")
+
+
 @attrs.frozen(kw_only=True)
 class Options:
     account_id: str = attrs.field(default="123456789012")
@@ -61,6 +68,8 @@ class Options:
     # Per-target rows kept per association across its finished executions, the
     # newest one always whole; older executions past it keep their summary only.
     history_target_limit: int = attrs.field(default=100_000, validator=_not_negative)
+    # The newest calls kept in ``stub.calls`` (None: every call).
+    calls_limit: int | None = attrs.field(default=None, validator=_optional_not_negative)
     start_time: datetime | None = None
     seed: int | str | None = None  # reproducible ids (ids.py)
     clock: ClockMode | None = None  # None: follow, unless start_time or manual (D-CLK-*)
