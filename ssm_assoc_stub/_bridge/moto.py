@@ -19,6 +19,7 @@ counts as "moto does not know" (never a Python exception in the caller's test).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -41,6 +42,7 @@ _LOOPBACK = frozenset({"localhost", "::1"})
 _NOTHING = "nothing"
 
 
+@functools.lru_cache(maxsize=64)  # asked on every call, for the client's one endpoint
 def _is_loopback(url: str | None) -> bool:
     if not url:
         return False

@@ -47,6 +47,7 @@ __all__ = [
     "record",
     "snapshot",
     "transaction",
+    "undo_log",
 ]
 
 K = TypeVar("K")
@@ -145,6 +146,18 @@ def transaction() -> Iterator[Journal]:
     _LOCAL.journal = outer
     if outer is not None:
         outer.absorb(journal)
+
+
+def undo_log(obj: Any) -> Journal | None:
+    """The open journal, if a change to ``obj`` needs an undo entry of its own.
+
+    None outside a transaction, and when ``obj`` was saved whole (``copy_once``)
+    or made in this transaction: restoring it undoes every later change anyway.
+    """
+    journal = getattr(_LOCAL, "journal", None)
+    if journal is None or id(obj) in journal._copied:
+        return None
+    return journal
 
 
 def fresh(obj: Any) -> None:

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
 
 from .clock import Clock, to_millis
-from .journal import TxDict, current, record
+from .journal import TxDict, current, record, undo_log
 
 __all__ = ["EPOCH", "Handle", "Simulator", "Sink", "from_ms", "to_ms"]
 
@@ -144,7 +144,9 @@ class Simulator:
         queue = self._queues[kind]
         entry = (ms, next(self._sequence), handle, None)
         heapq.heappush(queue, entry)
-        record(functools.partial(_unpush, queue, entry))  # a failed call takes it back
+        journal = undo_log(queue)
+        if journal is not None:  # a failed call takes it back
+            journal.record(functools.partial(_unpush, queue, entry))
         return handle
 
     def call_at_ms(self, ms: int, sink: Sink, arg: Any, *, kind: str = "execution") -> None:
@@ -156,7 +158,9 @@ class Simulator:
         queue = self._queues[kind]
         entry = (ms, next(self._sequence), sink, arg)
         heapq.heappush(queue, entry)
-        record(functools.partial(_unpush, queue, entry))  # a failed call takes it back
+        journal = undo_log(queue)  # None once the queue was saved whole (settle)
+        if journal is not None:  # a failed call takes it back
+            journal.record(functools.partial(_unpush, queue, entry))
 
     def dead(self, kind: str, count: int) -> None:
         """``count`` entries of ``kind`` will never fire: sweep once they outnumber the live."""
@@ -242,7 +246,9 @@ def _restore(queue: list[_Entry], saved: list[_Entry]) -> None:
 def _pop(queue: list[_Entry]) -> _Entry:
     """Pop the next entry; in a transaction, a failed call pushes it back (O(1) each)."""
     entry = heapq.heappop(queue)
-    record(functools.partial(heapq.heappush, queue, entry))
+    journal = undo_log(queue)
+    if journal is not None:
+        journal.record(functools.partial(heapq.heappush, queue, entry))
     return entry
 
 
