@@ -358,11 +358,27 @@ class _Struct(_Node):
         super().__init__(meta)
         self.members: list[tuple[str, str, _Node]] = []  # (wire key, path name, node)
         self.checked: list[tuple[str, str, _Node]] = []  # the active ones
+        self.by_key: dict[str, tuple[str, _Node]] = {}  # the active ones by wire key
 
     def inner(self, value: Any, path: str, masked: bool, out: list[str]) -> None:
         if not isinstance(value, Mapping):
             return
-        for key, name, node in self.checked:
+        checked = self.checked
+        if type(value) is dict and len(value) < len(checked):
+            # A body names a few of the members: walk its keys.  Problems are rare;
+            # when there is one, walk again in member order, AWS's order.
+            mark = len(out)
+            by_key = self.by_key
+            for key, item in value.items():
+                entry = by_key.get(key)
+                if entry is not None and item is not None:
+                    name, node = entry
+                    where = f"{path}.{name}" if path else name
+                    node.check(item, where, masked or node.sensitive, out)
+            if len(out) == mark:
+                return
+            del out[mark:]
+        for key, name, node in checked:
             item = value.get(key)
             if item is not None:
                 node.check(item, f"{path}.{name}" if path else name, masked or node.sensitive, out)
@@ -427,6 +443,7 @@ def _plan(shape: Any) -> _Node:
     for node in nodes:
         if isinstance(node, _Struct):
             node.checked = [m for m in node.members if m[2].active]
+            node.by_key = {key: (name, child) for key, name, child in node.checked}
     with contextlib.suppress(TypeError):  # not weakly referenceable: rebuilt next time
         _PLANS[shape] = root
     return root

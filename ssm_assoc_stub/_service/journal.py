@@ -30,8 +30,8 @@ from __future__ import annotations
 import copy
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
 import attrs
@@ -131,21 +131,29 @@ def current() -> Journal | None:
     return getattr(_LOCAL, "journal", None)
 
 
-@contextmanager
-def transaction() -> Iterator[Journal]:
-    """Run a block all-or-nothing: any exception rolls its changes back, then propagates."""
-    outer = getattr(_LOCAL, "journal", None)
-    journal = Journal()
-    _LOCAL.journal = journal
-    try:
-        yield journal
-    except BaseException:
+class _Transaction:
+    """``with transaction():`` (a class, not a generator: several run per call)."""
+
+    __slots__ = ("_journal", "_outer")
+
+    def __enter__(self) -> Journal:
+        self._outer = getattr(_LOCAL, "journal", None)
+        journal = self._journal = Journal()
+        _LOCAL.journal = journal
+        return journal
+
+    def __exit__(self, kind: type[BaseException] | None, error: object, trace: object) -> None:
+        outer = self._outer
         _LOCAL.journal = outer
-        journal.rollback()
-        raise
-    _LOCAL.journal = outer
-    if outer is not None:
-        outer.absorb(journal)
+        if kind is not None:
+            self._journal.rollback()  # then the exception propagates
+        elif outer is not None:
+            outer.absorb(self._journal)
+
+
+def transaction() -> AbstractContextManager[Journal]:
+    """Run a block all-or-nothing: any exception rolls its changes back, then propagates."""
+    return _Transaction()
 
 
 def undo_log(obj: Any) -> Journal | None:
@@ -154,7 +162,7 @@ def undo_log(obj: Any) -> Journal | None:
     None outside a transaction, and when ``obj`` was saved whole (``copy_once``)
     or made in this transaction: restoring it undoes every later change anyway.
     """
-    journal = getattr(_LOCAL, "journal", None)
+    journal: Journal | None = getattr(_LOCAL, "journal", None)
     if journal is None or id(obj) in journal._copied:
         return None
     return journal

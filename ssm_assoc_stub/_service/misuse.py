@@ -14,8 +14,8 @@ import them (``ssm_assoc_stub.UnsupportedOperationError``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -123,13 +123,25 @@ class CallbackFailed(Exception):  # noqa: N818 - internal carrier, never reaches
         self.error = error
 
 
-@contextmanager
-def user_errors() -> Iterator[None]:
+class _UserErrors:
+    """``with user_errors():`` (a class, not a generator: it runs on every call)."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, error: object, trace: object) -> None:
+        if kind is not None and isinstance(error, CallbackFailed):
+            raise error.error from None
+
+
+_USER_ERRORS = _UserErrors()
+
+
+def user_errors() -> AbstractContextManager[None]:
     """Re-raise an exception of the test's own callback as itself."""
-    try:
-        yield
-    except CallbackFailed as failed:
-        raise failed.error from None
+    return _USER_ERRORS
 
 
 for _public in (

@@ -169,6 +169,7 @@ class _Builder:
             members.append((str(wire), str(name)[:1].lower() + str(name)[1:], self.build(sub)))
         required = set(getattr(shape, "required_members", None) or ())
         needed = [(wire, path) for wire, path, _ in members if wire in required]
+        by_wire = {wire: (name, checker) for wire, name, checker in members}
 
         def check_struct(value: Any, path: str, masked: bool, out: list[str]) -> None:
             if not isinstance(value, Mapping):
@@ -180,6 +181,17 @@ class _Builder:
                         f"Value null at '{_join(path, name)}' failed to satisfy constraint: "
                         "Member must not be null"
                     )
+            if type(value) is dict and len(value) < len(members):
+                # A body names a few of the members: walk its keys.  Problems are
+                # rare; when there is one, walk again in member order, AWS's order.
+                mark = len(out)
+                for wire, item in value.items():
+                    entry = by_wire.get(wire)
+                    if entry is not None and item is not None:
+                        entry[1](item, _join(path, entry[0]), masked, out)
+                if len(out) == mark:
+                    return
+                del out[mark:]
             for wire, name, checker in members:
                 item = value.get(wire)
                 if item is not None:
