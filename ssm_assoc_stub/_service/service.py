@@ -51,6 +51,7 @@ from . import (
     ops_status,
     ops_tags,
 )
+from .controls import Controls
 from .errors import ServiceError
 from .journal import transaction
 from .misuse import CallbackFailed, NotEmulated, StubInternalError, user_errors
@@ -83,7 +84,7 @@ OPERATIONS: dict[str, Operation] = {
 }
 
 
-class Backend(State):
+class Backend(Controls):
     """The service state plus the dispatch of calls to the operations."""
 
     SUPPORTED_OPERATIONS: frozenset[str] = frozenset(OPERATIONS)
