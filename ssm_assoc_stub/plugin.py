@@ -283,7 +283,10 @@ def ssm_assoc_stub(request: pytest.FixtureRequest) -> Iterator[AssociationStub]:
 
     marker = request.node.get_closest_marker("ssm_assoc_stub")
     if marker is not None and marker.args:
-        raise TypeError("@pytest.mark.ssm_assoc_stub takes keyword options only")
+        raise TypeError(
+            "@pytest.mark.ssm_assoc_stub takes keyword options only, e.g. "
+            "@pytest.mark.ssm_assoc_stub(strict_fleet=True)"
+        )
     configured = request.config.stash.get(_SETTINGS_KEY, None)
     options: dict[str, Any] = dict(configured) if configured is not None else {}
     if marker is not None:
@@ -332,7 +335,10 @@ def ssm_assoc_server(request: pytest.FixtureRequest) -> Iterator[SSMEndpoint]:
 
     marker = request.node.get_closest_marker("ssm_assoc_stub")
     if marker is not None and marker.args:
-        raise TypeError("@pytest.mark.ssm_assoc_stub takes keyword options only")
+        raise TypeError(
+            "@pytest.mark.ssm_assoc_stub takes keyword options only, e.g. "
+            "@pytest.mark.ssm_assoc_stub(strict_fleet=True)"
+        )
     configured = request.config.stash.get(_SETTINGS_KEY, None) or {}
     options = {k: v for k, v in configured.items() if k != "passthrough"}
     if marker is not None:

@@ -81,7 +81,7 @@ def assert_no_hooks(*clients: Any) -> None:
     aio = sys.modules.get("aiobotocore.client")
     if aio is not None:
         assert not hasattr(aio.AioClientCreator.create_client, "__wrapped__")
-    with pytest.raises(StubStateError, match="no AssociationStub is active"):
+    with pytest.raises(StubStateError, match="no ssm_assoc_stub.AssociationStub is active"):
         current_stub()
     assert not any(os.environ.get(name) == value for name, value in credentials.FAKE.items())
     for client in clients:  # dormant: the call goes on, to the network or a missing key
@@ -153,7 +153,9 @@ def made_inside_an_earlier_stubs_block(earlier: list[str]) -> None:
     with AssociationStub() as first:
         ssm = new_ssm(probe=True)
         earlier.append(create(ssm))
-    refused = pytest.raises(StubStateError, match="created inside an AssociationStub's block")
+    refused = pytest.raises(
+        StubStateError, match="created inside an ssm_assoc_stub.AssociationStub's block"
+    )
     with AssociationStub() as second, refused:
         ssm.describe_association(AssociationId=earlier[-1])  # neither state: refused
     with AssociationStub(clients=[ssm]) as third:
@@ -363,10 +365,10 @@ def test_a_thread_without_a_stub_refuses_to_guess_between_two_threads_stubs() ->
     assert (
         seen
         == [
-            "No AssociationStub is current here, and 2 are active elsewhere (in other threads "
-            "or asyncio tasks): there is no telling which one this code works for. Create the "
-            "SSM client where the stub started and hand it over; pass it in "
-            "AssociationStub(clients=[...]), or with the fixture "
+            "No ssm_assoc_stub.AssociationStub is current here, and 2 are active elsewhere "
+            "(in other threads or asyncio tasks): there is no telling which one this code "
+            "works for. Create the SSM client where the stub started and hand it over; pass "
+            "it in `with AssociationStub(clients=[...]):`, or with the fixture "
             "@pytest.mark.ssm_assoc_stub(clients=[...]); or run this thread's work in the "
             "test's context (contextvars.copy_context().run)."
         ]

@@ -228,8 +228,9 @@ def test_unknown_arn_names_what_was_sent(registry: DocumentRegistry) -> None:
     # AWS's words, then where such a document could come from (issue 9)
     assert info.value.message == (
         f"Document {arn} does not exist. (ssm_assoc_stub: register it with "
-        'stub.add_document("Missing", ...), or create it in moto with '
-        "ssm.create_document(...) inside mock_aws.)"
+        'stub.add_document("Missing", ...) on the ssm_assoc_stub.AssociationStub (in a test '
+        'with the fixture: ssm_assoc_stub.add_document("Missing", ...)), or create it in '
+        "moto with ssm.create_document(...) inside mock_aws.)"
     )
 
 

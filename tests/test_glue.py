@@ -277,8 +277,8 @@ def test_an_unsupported_operation_raises_a_clear_error() -> None:
         "ssm_assoc_stub does not emulate the SSM operation GetParameter. It emulates: "
         f"{EMULATED}. Nothing else would answer it: no moto mock_aws is active (inside "
         "one, such calls go on to moto by themselves). To send it on anyway, to the network "
-        "or a server of your own, use AssociationStub(passthrough=True) or "
-        "@pytest.mark.ssm_assoc_stub(passthrough=True). "
+        "or a server of your own, use `with AssociationStub(passthrough=True):` or, with "
+        "the ssm_assoc_stub fixture, @pytest.mark.ssm_assoc_stub(passthrough=True). "
         "(ssm_assoc_stub.UnsupportedOperationError)"
     )
     assert stub.calls == ()

@@ -277,9 +277,11 @@ def test_nested_blocks_are_intentional(ssm_assoc_stub):
     result.assert_outcomes(passed=1, failed=2)
     result.stdout.fnmatch_lines(
         [
-            "*AssociationStubWarning: Two AssociationStubs are active on one test: the "
+            "*AssociationStubWarning: Two ssm_assoc_stub.AssociationStub instances are active "
+            "on one test: the "
             "ssm_assoc_stub fixture's and the @AssociationStub decorator's.*",
-            "*AssociationStubWarning: Two AssociationStubs are active on one test: the "
+            "*AssociationStubWarning: Two ssm_assoc_stub.AssociationStub instances are active "
+            "on one test: the "
             "@AssociationStub decorator's and the @AssociationStub decorator's.*",
         ]
     )

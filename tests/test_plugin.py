@@ -83,8 +83,9 @@ def test_positional(ssm_assoc_stub):
     result.assert_outcomes(passed=2, errors=2)
     result.stdout.fnmatch_lines(
         [
-            "*TypeError: AssociationStub() got unknown option(s) acount_id*",
-            "*TypeError: @pytest.mark.ssm_assoc_stub takes keyword options only*",
+            "*TypeError: ssm_assoc_stub.AssociationStub() got unknown option(s) acount_id*",
+            "*TypeError: @pytest.mark.ssm_assoc_stub takes keyword options only, e.g. "
+            "@pytest.mark.ssm_assoc_stub(strict_fleet=True)",
         ]
     )
 
@@ -112,7 +113,7 @@ def test_after():
     stub, ssm = kept[0]
     assert botocore.session.Session.create_client is ORIGINAL
     assert "AWS_EC2_METADATA_DISABLED" not in os.environ  # restored after the failure
-    with pytest.raises(AssertionError, match="no AssociationStub is active"):
+    with pytest.raises(AssertionError, match="no ssm_assoc_stub.AssociationStub is active"):
         current_stub()
     with Stubber(ssm) as stubber:
         stubber.add_response("describe_association", {})

@@ -85,10 +85,10 @@ def test_importing_the_package_and_plugin_loads_no_heavy_module() -> None:
 def test_current_stub_is_the_innermost_and_misuse_is_clear() -> None:
     with pytest.raises(StubStateError) as info:
         current_stub()
-    assert str(info.value) == (
-        "current_stub(): no AssociationStub is active. Call it inside "
-        "`with AssociationStub():`, a function decorated with @AssociationStub, "
-        "or a test that uses the ssm_assoc_stub fixture."
+    assert str(info.value) == (  # issue 9 item 7: the class path, and the fixture's form
+        "current_stub(): no ssm_assoc_stub.AssociationStub is active. Call it inside "
+        "`with AssociationStub():`, a function decorated with @AssociationStub, or a test "
+        "that takes the ssm_assoc_stub fixture (options in @pytest.mark.ssm_assoc_stub(...))."
     )
     with AssociationStub() as outer:
         assert current_stub() is outer
@@ -105,9 +105,11 @@ def test_reentering_an_active_stub_is_an_error_and_leaves_it_working() -> None:
         ssm = boto3.client("ssm", region_name=REGION)
         with pytest.raises(StubStateError) as info, stub:
             pass
-        assert str(info.value) == (
-            "This AssociationStub is already active. Nested blocks need their own "
-            "instance: `with AssociationStub() as inner:`."
+        assert str(info.value) == (  # issue 9 item 7
+            "This ssm_assoc_stub.AssociationStub is already active. Nested blocks need their "
+            "own instance: `with AssociationStub() as inner:`; in a test that takes the "
+            "ssm_assoc_stub fixture, whose stub is active already, the same "
+            "`with AssociationStub() as inner:` inside the test."
         )
         assert current_stub() is stub
         call_unknown(ssm)
@@ -115,8 +117,13 @@ def test_reentering_an_active_stub_is_an_error_and_leaves_it_working() -> None:
 
 
 def test_stopping_an_inactive_stub_is_an_error() -> None:
-    with pytest.raises(StubStateError, match="not active: nothing to stop"):
+    with pytest.raises(StubStateError) as info:
         AssociationStub().stop()
+    assert str(info.value) == (  # issue 9 item 7
+        "This ssm_assoc_stub.AssociationStub is not active: nothing to stop. "
+        "`with AssociationStub():`, @AssociationStub and the ssm_assoc_stub fixture stop "
+        "their stub themselves; call stop() only after start()."
+    )
 
 
 def test_create_client_is_never_patched() -> None:
@@ -306,11 +313,19 @@ def test_options_are_keyword_only_and_checked_at_construction() -> None:
     with pytest.raises(TypeError) as info:
         AssociationStub(acount_id="123456789012")
     assert str(info.value).startswith(
-        "AssociationStub() got unknown option(s) acount_id; the options are clients, "
-        "passthrough, account_id, "
+        "ssm_assoc_stub.AssociationStub() got unknown option(s) acount_id; the options are "
+        "clients, passthrough, account_id, "
     )
-    with pytest.raises(TypeError, match="keyword options only"):
+    assert str(info.value).endswith(
+        ", clock (the same keywords in @pytest.mark.ssm_assoc_stub(...) for the fixture)"
+    )
+    with pytest.raises(TypeError) as info:
         AssociationStub(len, history_limit=3)  # type: ignore[call-overload]
+    assert str(info.value) == (  # issue 9 item 7
+        "ssm_assoc_stub.AssociationStub takes keyword options only: @AssociationStub, "
+        "@AssociationStub(option=value, ...) or `with AssociationStub(option=value, ...):`; "
+        "with the fixture, @pytest.mark.ssm_assoc_stub(option=value, ...)"
+    )
     with pytest.raises(TypeError, match="passthrough= takes True or False"):
         AssociationStub(passthrough="yes")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="clients= takes a list of SSM clients"):
@@ -420,9 +435,10 @@ def test_controls_need_an_active_stub(name: str, use: Any) -> None:
     stub = AssociationStub()
     with pytest.raises(StubStateError) as info:
         use(stub)
-    assert str(info.value) == (
-        f"AssociationStub.{name} needs an active stub: use it inside `with stub:`, "
-        "a decorated function, or the ssm_assoc_stub fixture."
+    assert str(info.value) == (  # issue 9 item 7
+        f"ssm_assoc_stub.AssociationStub.{name} needs an active stub: use it inside "
+        "`with stub:`, a function decorated with @AssociationStub, or a test that takes the "
+        "ssm_assoc_stub fixture (options in @pytest.mark.ssm_assoc_stub(...))."
     )
     with stub:
         pass

@@ -169,10 +169,11 @@ def _answering(client: Any) -> StubState | None:
         made_in = _made_in.get(client) if client is not None else None
     if made_in is not None:
         raise StubStateError(
-            "This SSM client was created inside an AssociationStub's block that has "
-            "stopped, and never sees a later stub's state. Create it inside the current "
-            "stub's block, or pass it in AssociationStub(clients=[...]), or with the "
-            "fixture @pytest.mark.ssm_assoc_stub(clients=[...])."
+            "This SSM client was created inside an ssm_assoc_stub.AssociationStub's block "
+            "that has stopped, and never sees a later stub's state. Create it inside the "
+            "current stub's block (or in the test that takes the ssm_assoc_stub fixture), "
+            "or pass it in `with AssociationStub(clients=[...]):`, or with the fixture "
+            "@pytest.mark.ssm_assoc_stub(clients=[...])."
         )
     current: CurrentState = _installed["current"]
     return current()

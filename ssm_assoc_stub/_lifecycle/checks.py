@@ -44,8 +44,9 @@ def check_unknown(options: Mapping[str, Any], known: Sequence[str]) -> None:
     unknown = sorted(set(options) - set(known))
     if unknown:
         raise TypeError(
-            f"AssociationStub() got unknown option(s) {', '.join(unknown)}; "
-            f"the options are {', '.join(known)}"
+            f"ssm_assoc_stub.AssociationStub() got unknown option(s) {', '.join(unknown)}; "
+            f"the options are {', '.join(known)} (the same keywords in "
+            "@pytest.mark.ssm_assoc_stub(...) for the fixture)"
         )
 
 

@@ -38,14 +38,16 @@ def decorate(stub: AssociationStub, target: _T) -> _T:
 
         if not issubclass(target, unittest.TestCase):
             raise TypeError(
-                f"AssociationStub() can decorate a function or a unittest.TestCase "
-                f"class, not the class {target.__qualname__}"
+                f"ssm_assoc_stub.AssociationStub() can decorate a function or a "
+                f"unittest.TestCase class, not the class {target.__qualname__}; "
+                "use `with AssociationStub():` inside it, or the ssm_assoc_stub fixture"
             )
         return cast("_T", _testcase(stub, target))
     if not (inspect.isfunction(target) or inspect.ismethod(target)):
         raise TypeError(
-            f"AssociationStub() can decorate a function or a unittest.TestCase class, "
-            f"not {target!r}"
+            f"ssm_assoc_stub.AssociationStub() can decorate a function or a "
+            f"unittest.TestCase class, not {target!r}; use `with AssociationStub():` "
+            "around the code instead, or the ssm_assoc_stub fixture in a test"
         )
     func = cast("Callable[..., Any]", target)
     if inspect.isasyncgenfunction(func):

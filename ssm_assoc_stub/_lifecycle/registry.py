@@ -84,10 +84,11 @@ def current() -> AssociationStub | None:
         if len(chains) == 1:
             return chains[0]
         raise StubStateError(
-            f"No AssociationStub is current here, and {len(chains)} are active elsewhere "
+            f"No ssm_assoc_stub.AssociationStub is current here, and {len(chains)} are "
+            "active elsewhere "
             "(in other threads or asyncio tasks): there is no telling which one this code "
             "works for. Create the SSM client where the stub started and hand it over; pass "
-            "it in AssociationStub(clients=[...]), or with the fixture "
+            "it in `with AssociationStub(clients=[...]):`, or with the fixture "
             "@pytest.mark.ssm_assoc_stub(clients=[...]); or run this thread's work in the "
             "test's context (contextvars.copy_context().run)."
         )

@@ -77,9 +77,10 @@ def current_stub() -> AssociationStub:
     stub = cast("AssociationStub | None", registry.current())
     if stub is None:
         raise StubStateError(
-            "current_stub(): no AssociationStub is active. Call it inside "
-            "`with AssociationStub():`, a function decorated with @AssociationStub, "
-            "or a test that uses the ssm_assoc_stub fixture."
+            "current_stub(): no ssm_assoc_stub.AssociationStub is active. Call it inside "
+            "`with AssociationStub():`, a function decorated with @AssociationStub, or "
+            "a test that takes the ssm_assoc_stub fixture (options in "
+            "@pytest.mark.ssm_assoc_stub(...))."
         )
     return stub
 
@@ -197,8 +198,10 @@ class AssociationStub(_Configured):
             return super().__new__(cls)
         if options or len(args) > 1:
             raise TypeError(
-                "AssociationStub takes keyword options only: @AssociationStub or "
-                "@AssociationStub(option=value, ...)"
+                "ssm_assoc_stub.AssociationStub takes keyword options only: "
+                "@AssociationStub, @AssociationStub(option=value, ...) or "
+                "`with AssociationStub(option=value, ...):`; with the fixture, "
+                "@pytest.mark.ssm_assoc_stub(option=value, ...)"
             )
         return cls()(args[0])  # bare @AssociationStub
 
@@ -219,8 +222,10 @@ class AssociationStub(_Configured):
         with registry.LOCK:
             if self._active:
                 raise StubStateError(
-                    "This AssociationStub is already active. Nested blocks need their "
-                    "own instance: `with AssociationStub() as inner:`."
+                    "This ssm_assoc_stub.AssociationStub is already active. Nested blocks "
+                    "need their own instance: `with AssociationStub() as inner:`; in a test "
+                    "that takes the ssm_assoc_stub fixture, whose stub is active already, "
+                    "the same `with AssociationStub() as inner:` inside the test."
                 )
             self._warn_if_doubled(cast("tuple[AssociationStub, ...]", registry.outer_stubs()))
             state = _glue.StubState(Backend(self._options), self._passthrough)
@@ -243,7 +248,11 @@ class AssociationStub(_Configured):
         with registry.LOCK:
             state = self._state
             if not self._active or state is None:
-                raise StubStateError("This AssociationStub is not active: nothing to stop.")
+                raise StubStateError(
+                    "This ssm_assoc_stub.AssociationStub is not active: nothing to stop. "
+                    "`with AssociationStub():`, @AssociationStub and the ssm_assoc_stub "
+                    "fixture stop their stub themselves; call stop() only after start()."
+                )
             self._active = False
             registry.pop(self)
             self._outer = ()
@@ -258,7 +267,7 @@ class AssociationStub(_Configured):
         for outer in around:
             if outer._origin is not None:
                 warnings.warn(
-                    f"Two AssociationStubs are active on one test: the "
+                    f"Two ssm_assoc_stub.AssociationStub instances are active on one test: the "
                     f"{_ORIGINS[outer._origin]}'s and the {_ORIGINS[self._origin]}'s. SSM "
                     f"clients made in the test bind to the innermost (the "
                     f"{_ORIGINS[self._origin]}'s), so the other sees none of their calls. "
@@ -512,8 +521,10 @@ class AssociationStub(_Configured):
         state = self._state
         if not self._active or state is None:
             raise StubStateError(
-                f"AssociationStub.{what} needs an active stub: use it inside "
-                "`with stub:`, a decorated function, or the ssm_assoc_stub fixture."
+                f"ssm_assoc_stub.AssociationStub.{what} needs an active stub: use it inside "
+                "`with stub:`, a function decorated with @AssociationStub, or a test that "
+                "takes the ssm_assoc_stub fixture (options in "
+                "@pytest.mark.ssm_assoc_stub(...))."
             )
         return state
 
@@ -522,9 +533,10 @@ class AssociationStub(_Configured):
         state = self._state
         if state is None:
             raise StubStateError(
-                f"AssociationStub.{what} needs a stub that has started: use it inside "
-                "`with stub:`, a decorated function, or the ssm_assoc_stub fixture "
-                "(results stay readable after the stub stops)."
+                f"ssm_assoc_stub.AssociationStub.{what} needs a stub that has started: use "
+                "it inside `with stub:`, a function decorated with @AssociationStub, or a "
+                "test that takes the ssm_assoc_stub fixture (options in "
+                "@pytest.mark.ssm_assoc_stub(...)); results stay readable after it stops."
             )
         return state
 

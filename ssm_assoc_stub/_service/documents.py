@@ -327,8 +327,10 @@ def _hint(name: str) -> str:
     if name.startswith(("AWS-", "AWSEC2-", "AWSSupport-", "AmazonCloudWatch-")):
         return ""
     return (
-        f' (ssm_assoc_stub: register it with stub.add_document("{name}", ...), '
-        "or create it in moto with ssm.create_document(...) inside mock_aws.)"
+        f' (ssm_assoc_stub: register it with stub.add_document("{name}", ...) on the '
+        "ssm_assoc_stub.AssociationStub (in a test with the fixture: "
+        f'ssm_assoc_stub.add_document("{name}", ...)), or create it in moto with '
+        "ssm.create_document(...) inside mock_aws.)"
     )
 
 

@@ -78,8 +78,8 @@ class UnsupportedOperationError(AssertionError, NotImplementedError):
         super().__init__(
             f"{what} Nothing else would answer it: no moto mock_aws is active (inside one, "
             "such calls go on to moto by themselves). To send it on anyway, to the network "
-            "or a server of your own, use AssociationStub(passthrough=True) or "
-            "@pytest.mark.ssm_assoc_stub(passthrough=True). "
+            "or a server of your own, use `with AssociationStub(passthrough=True):` or, "
+            "with the ssm_assoc_stub fixture, @pytest.mark.ssm_assoc_stub(passthrough=True). "
             "(ssm_assoc_stub.UnsupportedOperationError)"
         )
 
