@@ -118,11 +118,20 @@ class ServerControls:
         status: str = "Success",
         *,
         duration: float | None = None,
+        output: str | None = None,
+        error: str | None = None,
+        exit_code: int | None = None,
         **extra: Any,
     ) -> None:
-        """Set how runs on ``target`` (a node id, or ``"*"``) end, and how long they take."""
-        self._call("POST", "outcomes",
-                   {"target": target, "status": status, "duration": duration, **extra})  # fmt: skip
+        """Set how runs on ``target`` (a node id, or ``"*"``) end, and how long they take.
+
+        ``output``, ``error`` and ``exit_code``: what the run printed and exited with, as
+        ``AssociationStub.set_outcome`` takes them (shown by GetCommandInvocation).
+        """
+        printed = {"output": output, "error": error, "exit_code": exit_code}
+        body = {"target": target, "status": status, "duration": duration}
+        body.update({key: value for key, value in printed.items() if value is not None})
+        self._call("POST", "outcomes", {**body, **extra})
 
     def add_document(self, name: str, **options: Any) -> None:
         """Register an SSM document (the keyword options of ``AssociationStub.add_document``)."""
