@@ -375,3 +375,24 @@ def test_a_command_goes_with_its_history_and_its_association_D_CMD_1(ssm: Any) -
         with pytest.raises(ssm.exceptions.InvalidCommandId):
             ssm.get_command_invocation(CommandId=new, InstanceId=NODES[0])
         assert ssm.list_commands()["Commands"] == []
+
+
+def test_bad_input_is_a_validation_exception_naming_the_member(stub: AssociationStub) -> None:
+    from ssm_assoc_stub._service.errors import ValidationException
+
+    before = stub.backend.state_snapshot()
+    for operation, body, member in (
+        ("ListCommandInvocations", {"Details": "yes"}, "details"),
+        ("ListCommands", {"MaxResults": "5"}, "maxResults"),
+        ("GetCommandInvocation", {"CommandId": "x" * 36}, "instanceId"),
+    ):
+        with pytest.raises(ValidationException, match=member):
+            stub.backend.handle("eu-west-1", operation, body)
+    assert stub.backend.state_snapshot() == before
+
+
+def test_the_powershell_document_s_plugin_D_CMD_3(ssm: Any, stub: AssociationStub) -> None:
+    stub.add_instance(NODES[0], platform="Windows")
+    aid = create(ssm, NODES[:1], Name="AWS-RunPowerShellScript")
+    answer = ssm.get_command_invocation(CommandId=command_of(ssm, stub, aid), InstanceId=NODES[0])
+    assert answer["PluginName"] == "aws:runPowerShellScript"
