@@ -396,3 +396,17 @@ def test_the_powershell_document_s_plugin_D_CMD_3(ssm: Any, stub: AssociationStu
     aid = create(ssm, NODES[:1], Name="AWS-RunPowerShellScript")
     answer = ssm.get_command_invocation(CommandId=command_of(ssm, stub, aid), InstanceId=NODES[0])
     assert answer["PluginName"] == "aws:runPowerShellScript"
+
+
+def test_a_command_whose_rows_were_dropped_keeps_its_counts_only_D_CMD_1() -> None:
+    with AssociationStub(start_time=START, history_target_limit=1) as stub:
+        for node in NODES[:2]:
+            stub.add_instance(node)
+        ssm = boto3.client("ssm", region_name="eu-west-1")
+        aid = create(ssm, NODES[:2])
+        old = command_of(ssm, stub, aid)
+        ssm.start_associations_once(AssociationIds=[aid])  # the first run's rows go
+        with pytest.raises(ssm.exceptions.InvocationDoesNotExist):
+            ssm.get_command_invocation(CommandId=old, InstanceId=NODES[0])
+        (command,) = ssm.list_commands(CommandId=old)["Commands"]
+        assert command["InstanceIds"] == [] and command["TargetCount"] == 2
