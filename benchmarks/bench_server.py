@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="30 calls, 2 rounds")
     parser.add_argument("--strict", action="store_true", help="exit 1 on a missed target")
-    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
+    parser.add_argument("--json", metavar="PATH", help="write the target checks to this file")
     args = parser.parse_args(argv)
     calls, repeats = (30, 2) if args.quick else (args.calls, args.repeats)
     for name in [n for n in os.environ if n.startswith("AWS_")]:
@@ -192,9 +192,10 @@ def _report(medians: dict[str, float], calls: int, repeats: int, args: Any) -> i
         (
             f"HTTP overhead under {OVERHEAD_TARGET_US:.0f} us per request",
             overhead <= OVERHEAD_TARGET_US,
-            f"{overhead:.0f} us",
+            f"{overhead:.0f} us; in-process {local:.0f}, over HTTP {http_boto:.0f} us/request",
         )
     ]
+    goals: list[tuple[float, str]] = [(overhead, f"< {OVERHEAD_TARGET_US:.0f} us")]
     moto = next((v for k, v in medians.items() if k.startswith("moto")), None)
     if moto is not None:
         ratio = http_boto / moto
@@ -205,12 +206,17 @@ def _report(medians: dict[str, float], calls: int, repeats: int, args: Any) -> i
                 f"{ratio:.2f}x (moto {moto:.0f} us)",
             )  # fmt: skip
         )
+        goals.append((ratio, f"<= {MOTO_TARGET}x"))
     missed = 0
     for what, met, figure in checks:
         print(f"  {'met   ' if met else 'MISSED'} {what}: {figure}")
         missed += not met
-    if args.json:
-        Path(args.json).write_text(json.dumps({"medians_us": medians, "overhead_us": overhead}))
+    if args.json:  # the target checks, as run_all.py collects them
+        found = [
+            {"name": what, "value": value, "target": goal, "met": bool(met), "detail": figure}
+            for (what, met, figure), (value, goal) in zip(checks, goals, strict=True)
+        ]
+        Path(args.json).write_text(json.dumps(found, indent=1))
     return 1 if (missed and args.strict) else 0
 
 

@@ -29,7 +29,7 @@ import email.utils
 import json
 from collections import deque
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -229,6 +229,16 @@ def success_response(
 
 
 _LOCAL_ZONE = get_tzinfo_options()[0]()  # what botocore's parser tries first: tzlocal()
+# Without daylight saving time (dateutil's tzlocal says so) the local offset never
+# changes, so a conversion is an addition: what ``astimezone`` yields, without
+# dateutil's Python-level ``fromutc`` on every new timestamp (the clock follows
+# the wall clock by default, so most are new).
+_STD_OFFSET = getattr(_LOCAL_ZONE, "_std_offset", None)
+_FIXED_OFFSET: timedelta | None = (
+    _STD_OFFSET
+    if getattr(_LOCAL_ZONE, "_hasdst", True) is False and isinstance(_STD_OFFSET, timedelta)
+    else None
+)
 # UTC datetime -> the same instant in tzlocal(), as botocore's parser makes it.  The
 # clock repeats its values from call to call, so this saves a dateutil conversion
 # per timestamp; bounded, and the values are immutable.
@@ -262,12 +272,17 @@ def _as_parsed(value: Any) -> Any:
                 raise TypeError(f"the backend answered a naive datetime {value!r}; use aware UTC")
             if len(_LOCAL) >= _LOCAL_LIMIT:
                 _LOCAL.clear()
-            local = _LOCAL[value] = value.astimezone(_LOCAL_ZONE)
+            if _FIXED_OFFSET is not None and value.utcoffset() == _ZERO:
+                local = (value + _FIXED_OFFSET).replace(tzinfo=_LOCAL_ZONE)
+            else:
+                local = value.astimezone(_LOCAL_ZONE)
+            _LOCAL[value] = local
         return local
     return value
 
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})
+_ZERO = timedelta(0)
 
 
 def error_response(
