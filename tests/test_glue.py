@@ -622,3 +622,39 @@ def test_success_responses_equal_what_botocores_parser_makes_of_them() -> None:
                 parsed.pop("ResponseMetadata")
             assert fast == slow, operation
             assert repr(fast) == repr(slow), operation  # same tzinfo type on every datetime
+
+
+_TZ_CHECK = """
+import random
+from datetime import datetime, timedelta, timezone
+from ssm_assoc_stub._binding import glue
+random.seed(7)
+for _ in range(500):
+    moment = datetime(1990, 1, 1, tzinfo=timezone.utc) + timedelta(
+        milliseconds=random.randrange(2 * 10**12)
+    )
+    ours, astimezone = glue._as_parsed(moment), moment.astimezone(glue._LOCAL_ZONE)
+    assert ours == astimezone and ours.tzinfo is astimezone.tzinfo, (ours, astimezone)
+    assert ours.fold == astimezone.fold and repr(ours) == repr(astimezone), (ours, astimezone)
+print("fixed" if glue._FIXED_OFFSET is not None else "dst")
+"""
+
+
+@pytest.mark.parametrize(
+    ("zone", "kind"), [("UTC", "fixed"), ("Asia/Kolkata", "fixed"), ("Europe/Berlin", "dst")]
+)
+def test_timestamps_become_tzlocal_as_astimezone_makes_them(zone: str, kind: str) -> None:
+    # The fixed-offset shortcut (no DST) and astimezone (DST) give botocore's parser's value.
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _TZ_CHECK],
+        env={**os.environ, "TZ": zone},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == kind
