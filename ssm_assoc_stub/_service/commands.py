@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .journal import TxDict
+from .journal import TxDict, TxIndex
 from .outcomes import NodeOutput
 
 if TYPE_CHECKING:
@@ -78,9 +78,10 @@ class CommandStore:
     """The commands of one stub, by id, in creation order; and what each node printed."""
 
     def __init__(self) -> None:
-        self.by_id: dict[str, CommandRecord] = TxDict()
-        self._by_execution: dict[str, str] = TxDict()
-        self._outputs: dict[str, dict[str, NodeOutput]] = TxDict()
+        # Read by key (listings sort by ``sequence``): forgetting a command is O(1).
+        self.by_id: dict[str, CommandRecord] = TxIndex()
+        self._by_execution: dict[str, str] = TxIndex()
+        self._outputs: dict[str, dict[str, NodeOutput]] = TxIndex()
         self._sequence = 0
 
     def open(
@@ -133,7 +134,12 @@ class CommandStore:
             self.forget(execution_id)
 
     def newest_first(self, region: str) -> Iterator[CommandRecord]:
-        return (r for r in reversed(self.by_id.values()) if r.region == region)
+        mine = [r for r in self.by_id.values() if r.region == region]
+        return iter(sorted(mine, key=_by_sequence, reverse=True))
+
+
+def _by_sequence(record: CommandRecord) -> int:
+    return record.sequence
 
 
 # -- formats -----------------------------------------------------------------------

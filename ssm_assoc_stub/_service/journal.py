@@ -12,7 +12,8 @@ Changes are journaled *by construction*, not by the operations remembering to:
 * ``TxDict``, ``TxList`` and ``TxDeque`` are ``dict``/``list``/``deque``
   subclasses whose mutating methods journal themselves.  A dict logs one undo
   entry per key written (O(1)); a deletion, a list or a deque change copies the
-  container once per transaction (order is restored exactly).
+  container once per transaction (order is restored exactly).  ``TxIndex``, a
+  dict only read by key, logs a deletion per key too (O(1)).
 * ``journaled_setattr`` is an ``attrs`` ``on_setattr`` hook: the mutable holders
   (``@attrs.define(on_setattr=journaled_setattr)``) log the old value of every
   attribute assigned.
@@ -40,6 +41,7 @@ __all__ = [
     "Journal",
     "TxDeque",
     "TxDict",
+    "TxIndex",
     "TxList",
     "current",
     "fresh",
@@ -284,6 +286,29 @@ class TxDict(dict[K, V]):
     def clear(self) -> None:
         self._note_all()
         dict.clear(self)
+
+
+class TxIndex(TxDict[K, V]):
+    """A ``TxDict`` read by key only: a deletion logs one undo entry (O(1)).
+
+    ``TxDict`` copies itself once per transaction on a deletion, so a rollback
+    restores its order exactly; an index that nobody iterates in order does not
+    need that, and a deletion from a large one (a command forgotten as its
+    execution leaves the history) then costs O(1) instead of O(size).  After a
+    rollback a restored key may come back in another position.
+    """
+
+    __slots__ = ()
+
+    def __delitem__(self, key: K) -> None:
+        if key in self:
+            self._note_key(key)
+        dict.__delitem__(self, key)
+
+    def pop(self, key: K, *default: Any) -> Any:
+        if key in self:
+            self._note_key(key)
+        return dict.pop(self, key, *default)
 
 
 class TxList(list[T]):
