@@ -353,3 +353,23 @@ def test_the_api_overview_imports_every_public_name_and_links_it_into_the_refere
     for name in ssm_assoc_stub.__all__:
         assert f"[`{name}`](reference.md#{name.lower()})" in page, name
     assert "| Field |" not in page, "record fields belong in the docstrings (the reference)"
+
+
+def test_the_readme_names_the_versions_tox_tests() -> None:
+    """README's "Tested versions" agree with tox.ini's envs and pyproject's bounds: the oldest
+    botocore/boto3 pin is the dependency floor, and each Python env is a classifier."""
+    tox = (ROOT / "tox.ini").read_text()
+    readme = (ROOT / "README.md").read_text()
+    project = (ROOT / "pyproject.toml").read_text()
+    (pin,) = set(re.findall(r"^\s+botocore==([\d.]+)$", tox, re.M))
+    assert f"    boto3=={pin}" in tox
+    assert f'"botocore>={pin}"' in project and f'"boto3>={pin}"' in project
+    assert f"botocore and boto3 {pin}, the oldest supported" in readme
+    envs = re.search(r"^env_list = (.*)$", tox, re.M)
+    assert envs is not None
+    pythons = [f"3.{name[3:]}" for name in envs[1].split(", ") if re.fullmatch(r"py3\d+", name)]
+    assert pythons == ["3.10", "3.11", "3.12", "3.13"]
+    for version in pythons:
+        assert re.search(rf"CPython [\d., and]*\b{re.escape(version)}\.\d+", readme), version
+        assert f'"Programming Language :: Python :: {version}"' in project, version
+    assert 'requires-python = ">=3.10"' in project
