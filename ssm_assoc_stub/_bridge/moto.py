@@ -11,9 +11,11 @@ Where moto can be, for a call from an SSM client whose endpoint is ``E``:
 Whether moto answers is asked, not read from moto's internals: an STS
 ``GetCallerIdentity`` through a bridge client (``clients``) either gets moto's answer
 or our own last-resort ``418`` (no ``mock_aws`` active; nothing was sent).  The answer
-holds for one call of the stub.  Everything else is public API too: EC2
-``DescribeInstances`` for the nodes, SSM ``DescribeDocument``, ``ListDocumentVersions``
-and ``GetDocument`` for a document the stub does not know.  Any failure to read moto
+holds for one call of the stub.  One shortcut: in-process, while moto's botocore stubber is
+not ``enabled`` (no ``mock_aws`` active), nothing of moto can answer, so nothing is asked.
+Everything else is public API too: EC2 ``DescribeInstances`` for the nodes, SSM
+``DescribeDocument``, ``ListDocumentVersions`` and ``GetDocument`` for a document the stub
+does not know.  Any failure to read moto
 counts as "moto does not know" (never a Python exception in the caller's test).
 """
 
