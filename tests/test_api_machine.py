@@ -25,6 +25,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import boto3
+import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, settings
@@ -349,21 +350,27 @@ class APIMachine(RuleBasedStateMachine):
                 assert errors <= tolerated_errors(spec.max_errors, total) + slots + self.joins
                 statuses = Counter(t.status for t in execution.targets.values())
                 assert dict(statuses) == dict(execution.status_counts)
+            # Read first: the call starts what was pending (a node that joined, D-RC-12),
+            # and the Overview shows that run, so the guard reads the state after it.
+            overview = self.ssm.describe_association(AssociationId=aid)["AssociationDescription"][
+                "Overview"
+            ]
             shown = state.overview_execution
             if (
                 shown is not None
                 and state.join_overview is None
                 and not backend.engine.running(aid)
             ):
-                overview = self.ssm.describe_association(AssociationId=aid)[
-                    "AssociationDescription"
-                ]["Overview"]
                 counts = Counter(t.status for t in shown.targets.values())
                 assert overview.get("AssociationStatusAggregatedCount", {}) == dict(counts)
                 assert overview["Status"] == shown.status
 
 
-TestAPIMachine = APIMachine.TestCase
+# A run may reach no node (every node removed): AWS accepts it, and the stub's warning
+# (D-WARN-1, an error under the suite's filterwarnings) is expected here.
+TestAPIMachine = pytest.mark.filterwarnings("ignore::ssm_assoc_stub.NoTargetsWarning")(
+    APIMachine.TestCase
+)
 TestAPIMachine.settings = settings(
     max_examples=EXAMPLES,
     stateful_step_count=STEPS,
