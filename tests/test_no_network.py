@@ -67,7 +67,11 @@ def _setup(stub: AssociationStub, ssm: Any) -> dict[str, str]:
     )
     stub.settle()
     execution_id = stub.executions(association_id)[-1].execution_id
-    return {"aid": association_id, "execution": execution_id}
+    (target,) = ssm.describe_association_execution_targets(
+        AssociationId=association_id, ExecutionId=execution_id
+    )["AssociationExecutionTargets"]
+    command_id = target["OutputSource"]["OutputSourceId"]  # the run's command (D-CMD-1)
+    return {"aid": association_id, "execution": execution_id, "command": command_id}
 
 
 # Minimal valid requests for the operations known when this was written.
@@ -92,6 +96,14 @@ KNOWN: dict[str, Any] = {
     },
     "DescribeEffectiveInstanceAssociations": lambda n: {"InstanceId": NODE},
     "DescribeInstanceAssociationsStatus": lambda n: {"InstanceId": NODE},
+    "GetCommandInvocation": lambda n: {"CommandId": n["command"], "InstanceId": NODE},
+    "PutComplianceItems": lambda n: {
+        "ResourceId": NODE,
+        "ResourceType": "ManagedInstance",
+        "ComplianceType": "Association",
+        "ExecutionSummary": {"ExecutionTime": 1767225600},
+        "Items": [],
+    },
 }
 
 # For an operation added later: fill its required members by name, else by type.
