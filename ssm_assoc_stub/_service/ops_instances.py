@@ -41,8 +41,8 @@ from .errors import (
     InvalidInstanceInformationFilterValue,
     ValidationException,
 )
-from .fleet import Instance, targets_node
-from .ops_status import _status_info  # the per-node statuses, as that operation lists them
+from .fleet import Instance
+from .ops_status import node_association_overview  # D-INF-4, from the per-node statuses
 
 if TYPE_CHECKING:
     from .state import State
@@ -75,8 +75,6 @@ _KEYS = frozenset(
     }
 )
 _RESOURCE_TYPES = ("EC2Instance", "ManagedInstance")
-_NOT_FINAL = frozenset({"Pending", "InProgress", "Queued"})
-_FAILED = frozenset({"Failed", "TimedOut"})
 
 
 def _ip_address(instance_id: str) -> str:
@@ -87,38 +85,6 @@ def _ip_address(instance_id: str) -> str:
 def _computer_name(ip_address: str, region: str) -> str:
     domain = "ec2.internal" if region == "us-east-1" else f"{region}.compute.internal"
     return f"ip-{ip_address.replace('.', '-')}.{domain}"
-
-
-def _association_fields(backend: State, region: str, node: Instance) -> dict[str, Any]:
-    reaching = [
-        state
-        for state in backend.associations(region).values()
-        if targets_node(state.spec, node.instance_id, node)
-    ]
-    if not reaching:
-        return {}
-    infos = [_status_info(backend, state, node.instance_id) for state in reaching]
-    counts: dict[str, int] = {}
-    for info in infos:
-        counts[info["Status"]] = counts.get(info["Status"], 0) + 1
-    if _FAILED & set(counts):
-        status = "Failed"
-    elif _NOT_FINAL & set(counts):
-        status = "Pending"
-    else:
-        status = "Success"
-    out: dict[str, Any] = {"AssociationStatus": status}
-    dates = [i["ExecutionDate"] for i in infos if "ExecutionDate" in i]
-    if dates:
-        out["LastAssociationExecutionDate"] = max(dates)
-    good = [i["ExecutionDate"] for i in infos if "ExecutionDate" in i and i["Status"] == "Success"]
-    if good:
-        out["LastSuccessfulAssociationExecutionDate"] = max(good)
-    out["AssociationOverview"] = {
-        "DetailedStatus": status,
-        "InstanceAssociationStatusAggregatedCount": dict(sorted(counts.items())),
-    }
-    return out
 
 
 def instance_information(backend: State, region: str, node: Instance) -> dict[str, Any]:
@@ -141,7 +107,7 @@ def instance_information(backend: State, region: str, node: Instance) -> dict[st
         "IPAddress": ip_address,
         "ComputerName": node.computer_name or _computer_name(ip_address, region),
     }
-    out.update(_association_fields(backend, region, node))
+    out.update(node_association_overview(backend, region, node.instance_id, node))
     out["SourceId"] = node.instance_id
     out["SourceType"] = "AWS::SSM::ManagedInstance" if managed else "AWS::EC2::Instance"
     return out

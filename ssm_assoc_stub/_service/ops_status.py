@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import ServiceError
 from .executions import node_result
-from .fleet import targets_node
+from .fleet import Instance, targets_node
 
 if TYPE_CHECKING:
     from .executions import TargetResult
@@ -226,34 +226,41 @@ def describe_effective_instance_associations(
     )
 
 
-def node_association_overview(backend: State, region: str, instance_id: str) -> dict[str, Any]:
+_NOT_FINAL = frozenset({"Pending", "InProgress", "Queued"})
+_FAILED = frozenset({"Failed", "TimedOut"})
+
+
+def node_association_overview(
+    backend: State, region: str, instance_id: str, instance: Instance | None = None
+) -> dict[str, Any]:
     """The association members of a node's ``InstanceInformation`` (DescribeInstanceInformation).
 
     Built from the per-node statuses DescribeInstanceAssociationsStatus lists
     (companion spec 1.2): ``AssociationStatus`` and ``AssociationOverview``
     (``DetailedStatus`` equal to it, the count per status), the latest run's date
     and the latest successful one's.  Empty for a node no association targets
-    (no association fields, as AWS shows).  The roll-up (Q-II-5, the stub's
+    (no association fields, as AWS shows).  The roll-up (D-INF-4, D-II-5, the stub's
     choice): ``Failed`` if any association's status there is Failed or TimedOut,
-    ``Success`` if all are Success, else ``Pending``.
+    else ``Pending`` if any is Pending, InProgress or Queued, else ``Success``.
+    ``instance`` is the node's record when the caller has it (else looked up).
     """
-    instance = backend.fleet.require(instance_id)
+    node = instance if instance is not None else backend.fleet.require(instance_id)
     infos = [
         _status_info(backend, state, instance_id)
         for state in backend.associations(region).values()
-        if targets_node(state.spec, instance_id, instance)
+        if targets_node(state.spec, instance_id, node)
     ]
     if not infos:
         return {}
     counts: dict[str, int] = {}
     for info in infos:
         counts[info["Status"]] = counts.get(info["Status"], 0) + 1
-    if counts.get("Failed") or counts.get("TimedOut"):
+    if _FAILED & set(counts):
         rollup = "Failed"
-    elif counts.get("Success", 0) == len(infos):
-        rollup = "Success"
-    else:
+    elif _NOT_FINAL & set(counts):
         rollup = "Pending"
+    else:
+        rollup = "Success"
     out: dict[str, Any] = {"AssociationStatus": rollup}
     ran = [info["ExecutionDate"] for info in infos if "ExecutionDate" in info]
     if ran:
