@@ -89,9 +89,8 @@ def bridge_client(service: str, region: str, endpoint_url: str | None) -> Any:
         client = _CLIENTS.get(key)
         if client is not None:
             return client
-        _MAKING.on = True
-        try:
-            client = botocore.session.Session().create_client(
+        client = never_bound(
+            lambda: botocore.session.Session().create_client(
                 service,
                 region_name=region,
                 endpoint_url=endpoint_url,
@@ -99,12 +98,10 @@ def bridge_client(service: str, region: str, endpoint_url: str | None) -> Any:
                 aws_secret_access_key=_FAKE_SECRET,
                 config=_CONFIG,
             )
-        finally:
-            _MAKING.on = False
+        )
         if endpoint_url is None:
             client.meta.events.register_last(
                 "before-send", _unanswered, unique_id="ssm_assoc_stub.bridge.unanswered"
             )
-        _OURS.add(client)
         _CLIENTS[key] = client
         return client
